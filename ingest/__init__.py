@@ -1,0 +1,1 @@
+"""Write side: registry, return template, reading, checking and loading returns."""

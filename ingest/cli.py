@@ -1,0 +1,317 @@
+"""``python -m ingest``: the command line over the ingest library.
+
+Thin by design: parse arguments, call the library, print. Exit codes: 0 when
+no file is rejected, 1 when any is (or a registry, targets or values file is
+refused), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from ingest.findings import SEVERITY_LABEL
+from ingest.load import Incoming, LoadOutcome, check_files, load_files
+from ingest.tables import TableError
+from ingest.validate import CheckResult
+from reporting import db
+from reporting.periods import Period, PeriodError, parse, parse_return_period
+from reporting.units import UnitTree
+
+STATUS_LABEL = {
+    "accepted": "HỢP LỆ",
+    "warnings": "HỢP LỆ, CÓ CẢNH BÁO",
+    "rejected": "BỊ TỪ CHỐI",
+}
+
+
+class UsageError(Exception):
+    """Bad arguments (exit 2)."""
+
+
+class Refused(Exception):
+    """The input was checked and refused (exit 1); the message says why."""
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _today(text: str | None) -> date:
+    try:
+        return date.fromisoformat(text) if text else date.today()
+    except ValueError as exc:
+        raise UsageError(f"Ngày «{text}» không hợp lệ; dùng dạng 2026-11-23.") from exc
+
+
+def _files(paths: Sequence[str]) -> list[Incoming]:
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise UsageError(f"Không tìm thấy tệp: {', '.join(missing)}")
+    return [Incoming.from_path(p) for p in paths]
+
+
+def _describe(result: CheckResult, tree: UnitTree, extra: str | None = None) -> str:
+    unit = tree.get(result.unit_code) if result.unit_code else None
+    who = f"{result.unit_code} – {unit.name}" if unit else (result.unit_code or "không rõ")
+    when = result.period.label if result.period else (result.period_text or "không rõ")
+    errors = sum(f.severity == "error" for f in result.findings)
+    warnings = len(result.findings) - errors
+    lines = [
+        f"━━ {result.file_name}",
+        f"   Đơn vị: {who} · Kỳ: {when}",
+        f"   Kết quả: {STATUS_LABEL[result.status]} ({errors} lỗi, {warnings} cảnh báo)",
+    ]
+    if extra:
+        lines.append(f"   {extra}")
+    lines += [f"   [{SEVERITY_LABEL[f.severity]}] {f.message}" for f in result.findings]
+    return "\n".join(lines)
+
+
+def _open_for_reading() -> duckdb.DuckDBPyConnection:
+    """The store read-only, or an empty in-memory one when none exists yet (check writes nothing)."""
+    if db.db_path().exists():
+        return db.connect(db.db_path(), read_only=True)
+    print(f"Chưa có cơ sở dữ liệu tại {db.db_path()}: mọi mã đơn vị sẽ là chưa có trong danh mục.", file=sys.stderr)
+    return db.connect(":memory:")
+
+
+# --- commands -------------------------------------------------------------
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from ingest.template import template_file_name, write_template_file
+
+    period = _return_period(args.period)
+    con = db.connect()
+    tree = UnitTree.from_db(con)
+    if args.all:
+        units = tree.reporting_units(period.start, period.end)
+        out_dir = Path(args.out)
+    else:
+        if not args.unit:
+            raise UsageError("Cần --unit MÃ hoặc --all.")
+        unit = tree.get(args.unit)
+        if unit is None:
+            raise Refused(f"Mã đơn vị «{args.unit}» không có trong danh mục.")
+        if not unit.reports:
+            raise Refused(f"Đơn vị «{args.unit}» ({unit.name}) không phải đơn vị gửi báo cáo.")
+        if not unit.active_during(period.start, period.end):
+            raise Refused(f"Đơn vị «{args.unit}» ({unit.name}) không hoạt động trong {period.label}.")
+        units = [unit]
+    targets = dict(
+        con.execute(
+            "select unit_code, admission_target from targets where year = $year", {"year": period.year}
+        ).fetchall()
+    )
+    for unit in units:
+        out = out_dir / template_file_name(unit, period) if args.all else Path(args.out)
+        write_template_file(out, unit, period, tree.branches_of(unit.code, period.start, period.end), targets.get(unit.code))
+        print(f"Đã tạo mẫu {out} ({unit.code} – {unit.name}, {period.label}).")
+    return 0
+
+
+def _return_period(text: str) -> Period:
+    try:
+        return parse_return_period(text)
+    except PeriodError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_fill(args: argparse.Namespace) -> int:
+    from ingest.fill import fill_template
+
+    try:
+        payload = json.loads(Path(args.values).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"Không đọc được tệp số liệu {args.values}: {exc}") from exc
+    template = _files([args.template])[0]
+    Path(args.out).write_bytes(fill_template(template.data, payload, template.name))
+    print(f"Đã ghi số liệu vào {args.out}.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ingest.context import CheckContext
+
+    files = _files(args.files)
+    con = _open_for_reading()
+    ctx = CheckContext.from_db(con, _today(args.today))
+    results = check_files(ctx, files)
+    if args.json:
+        _print_json([r.as_json() for r in results])
+    else:
+        print("\n\n".join(_describe(r, ctx.tree) for r in results))
+    return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    files = _files(args.files)
+    con = db.connect()
+    outcomes: list[LoadOutcome] = load_files(
+        con, files, archive=db.archive_dir(), loaded_by=getpass.getuser(), today=_today(args.today)
+    )
+    if args.json:
+        _print_json([o.as_json() for o in outcomes])
+    else:
+        tree = UnitTree.from_db(con)
+        print("\n\n".join(_describe(o.result, tree, o.message) for o in outcomes))
+    return 1 if any(o.action == "rejected" for o in outcomes) else 0
+
+
+def cmd_registry(args: argparse.Namespace) -> int:
+    from ingest.registry import load_registry
+
+    units = load_registry(db.connect(), args.file)
+    print(f"Đã nạp {len(units)} đơn vị vào danh mục.")
+    return 0
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from ingest.registry import load_targets
+
+    targets = load_targets(db.connect(), args.file)
+    print(f"Đã nạp {len(targets)} chỉ tiêu kết nạp đảng viên.")
+    return 0
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    con = _open_for_reading()
+    units = sorted(UnitTree.from_db(con).by_code.values(), key=lambda u: u.code)
+    rows = [
+        {
+            "code": u.code,
+            "name": u.name,
+            "org_type": u.org_type,
+            "parent_code": u.parent_code,
+            "active_from": u.active_from.isoformat() if u.active_from else None,
+            "active_to": u.active_to.isoformat() if u.active_to else None,
+        }
+        for u in units
+    ]
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print("\t".join("" if v is None else str(v) for v in r.values()))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from reporting.submissions import STATE_LABEL, unit_statuses
+
+    con = _open_for_reading()
+    tree = UnitTree.from_db(con)
+    today = _today(args.today)
+    if args.period:
+        try:
+            periods = [parse(args.period)]
+        except PeriodError as exc:
+            raise UsageError(str(exc)) from exc
+    else:
+        codes = [r[0] for r in con.execute("select distinct period from current_submissions order by 1").fetchall()]
+        periods = [parse(c) for c in codes]
+    statuses = [s for p in periods for s in unit_statuses(con, tree, p, today)]
+    if args.json:
+        _print_json([s.as_json() for s in statuses])
+        return 0
+    for s in statuses:
+        late = " (nộp chậm)" if s.late and s.state != "missing" else (" (quá hạn)" if s.late else "")
+        print(f"{s.period.code}\t{s.unit_code}\t{s.unit_name}\t{STATE_LABEL[s.state]}{late}\t{len(s.versions)} phiên bản")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ingest.demo import build_demo
+
+    summary = build_demo(
+        db.db_path(), seed=args.seed, as_of=_today(args.as_of), samples_dir=Path(args.samples), force=args.force
+    )
+    print(summary)
+    return 0
+
+
+# --- parser -----------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, as argparse does, with our wording
+        self.print_usage(sys.stderr)
+        print(f"Lỗi cú pháp: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m ingest", description="Nhận, kiểm tra và lưu báo cáo công tác xây dựng Đảng.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("template", help="tạo mẫu báo cáo trống")
+    p.add_argument("--unit", help="mã đơn vị")
+    p.add_argument("--all", action="store_true", help="mỗi đơn vị cấp xã một mẫu")
+    p.add_argument("--period", required=True, help="kỳ: 2026-Q3 hoặc 2026-07")
+    p.add_argument("--out", required=True, help="tệp .xlsx (hoặc thư mục với --all)")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("fill", help="ghi số liệu JSON vào mẫu")
+    p.add_argument("template")
+    p.add_argument("--values", required=True, help="tệp JSON số liệu")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_fill)
+
+    for name, func, help_text in (
+        ("check", cmd_check, "kiểm tra báo cáo, không ghi gì"),
+        ("load", cmd_load, "kiểm tra và lưu báo cáo"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("files", nargs="+")
+        p.add_argument("--json", action="store_true")
+        p.add_argument("--today", help=argparse.SUPPRESS)  # for reproducible runs and tests
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("registry", help="nạp hoặc cập nhật danh mục đơn vị (Excel/CSV)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_registry)
+
+    p = sub.add_parser("targets", help="nạp chỉ tiêu kết nạp đảng viên năm (Excel/CSV)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_targets)
+
+    p = sub.add_parser("units", help="liệt kê danh mục đơn vị")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_units)
+
+    p = sub.add_parser("status", help="tình hình nộp báo cáo")
+    p.add_argument("--period")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", help="dựng cơ sở dữ liệu minh họa")
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--as-of", help="ngày dữ liệu minh họa (mặc định: hôm nay)")
+    p.add_argument("--samples", default=str(db.PROJECT_ROOT / "data" / "samples"))
+    p.add_argument("--force", action="store_true", help="ghi đè cơ sở dữ liệu không phải dữ liệu minh họa")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"Lỗi cú pháp: {exc}", file=sys.stderr)
+        return 2
+    except TableError as exc:
+        print("\n".join(exc.messages), file=sys.stderr)
+        return 1
+    except (Refused, db.StoreError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1

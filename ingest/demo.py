@@ -1,0 +1,464 @@
+"""The illustrative store: a fictional province, generated deterministically.
+
+``python -m ingest demo`` writes a registry and targets, simulates every
+commune's returns period by period (membership carried from one period to the
+next, branches adding up to the commune), writes each return as a real
+workbook through the template and fill code, and loads them all through the
+same checks as a clerk's upload. Nothing here is a real unit or a real figure;
+the store is marked ``demo`` and the interface says so.
+
+The same seed and as-of date give the same store, byte for byte in its figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import random
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from ingest.fill import apply_fill, plan_fill
+from ingest.load import Incoming, load_files
+from ingest.registry import load_registry, load_targets
+from ingest.template import build_template, workbook_bytes
+from reporting import db
+from reporting.catalog import BY_CODE, MEETING_RATINGS
+from reporting.periods import Period, quarter, returns_in_year
+from reporting.units import Unit, UnitTree
+
+PROVINCE_CODE = "MS"
+PROVINCE_NAME = "Tỉnh ủy Minh Sơn"
+COMMUNES: tuple[tuple[str, str], ...] = (
+    ("xã", "An Phú"), ("xã", "Bình Lâm"), ("phường", "Cẩm Hà"), ("xã", "Đông Sơn"),
+    ("xã", "Hòa Thuận"), ("phường", "Hưng Long"), ("xã", "Kim Bảng"), ("xã", "Lạc Thủy"),
+    ("phường", "Minh Khai"), ("xã", "Mỹ Lộc"), ("xã", "Nghĩa Hưng"), ("phường", "Ngọc Lâm"),
+    ("xã", "Phú Xuyên"), ("xã", "Quảng Yên"), ("xã", "Sơn Động"), ("phường", "Tân Tiến"),
+    ("xã", "Thạch Bàn"), ("xã", "Thanh Hà"), ("xã", "Tiên Lữ"), ("phường", "Trung Hòa"),
+    ("xã", "Văn Giang"), ("xã", "Vĩnh Tường"), ("xã", "Yên Mỹ"), ("đặc khu", "Cô Tiên"),
+)  # fmt: skip
+BRANCH_KINDS = (
+    "Chi bộ thôn {n}", "Chi bộ khu dân cư số {n}", "Chi bộ xóm {n}",
+)  # fmt: skip
+INSTITUTION_BRANCHES = (
+    "Chi bộ Quân sự", "Chi bộ Công an", "Chi bộ Trạm Y tế", "Chi bộ Trường Mầm non",
+    "Chi bộ Trường Tiểu học", "Chi bộ Trường THCS", "Chi bộ Cơ quan Đảng – Đoàn thể",
+    "Chi bộ Cơ quan Chính quyền", "Chi bộ Hợp tác xã Nông nghiệp",
+)  # fmt: skip
+LAGGING_ADMISSIONS = frozenset({"X04", "X11", "X19"})  # clearly behind on admissions
+WEAK_MEETINGS = frozenset({"X07", "X15", "X22"})  # weak branch-meeting ratings
+SLOW_SENDERS = frozenset({"X09", "X17"})  # often late
+MISSING_LATEST = ("X13", "X20")  # have not sent the latest return
+MONTHLY_THIS_YEAR = frozenset({"X02"})  # reports every month in the current year
+REJECTED_FIRST = "X05"  # first version of one return rejected, then corrected
+CORRECTED_LATER = "X12"  # one return resubmitted with corrected figures
+FIRST_YEAR_OFFSET = 2  # two full years before the current one
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """Knuth's method: small means only, deterministic under the seed."""
+    if lam <= 0:
+        return 0
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _binomial(rng: random.Random, n: int, p: float) -> int:
+    return sum(rng.random() < p for _ in range(n))
+
+
+@dataclass
+class _Commune:
+    unit: Unit
+    branches: list[Unit]
+    branch_members: dict[str, int]
+    probationary: int
+    lagging: bool
+    weak: bool
+    admitted_log: list[tuple[date, int]] = field(default_factory=list)
+    disciplined_this_year: int = 0
+
+    @property
+    def members(self) -> int:
+        return sum(self.branch_members.values())
+
+
+def _registry(rng: random.Random) -> tuple[list[Unit], dict[str, _Commune]]:
+    province = Unit(PROVINCE_CODE, PROVINCE_NAME, "provincial_committee", None, date(2020, 1, 1))
+    units = [province]
+    communes: dict[str, _Commune] = {}
+    for i, (kind, name) in enumerate(COMMUNES, start=1):
+        code = f"X{i:02d}"
+        commune = Unit(code, f"Đảng ủy {kind} {name}", "commune_committee", PROVINCE_CODE, date(2020, 1, 1))
+        units.append(commune)
+        residential = rng.randint(9, 17)
+        names = [rng.choice(BRANCH_KINDS).format(n=n) for n in range(1, residential + 1)]
+        names += rng.sample(INSTITUTION_BRANCHES, rng.randint(4, 7))
+        branches = []
+        for j, branch_name in enumerate(names, start=1):
+            branch = Unit(f"{code}-CB{j:02d}", branch_name, "affiliated_branch", code, date(2020, 1, 1))
+            branches.append(branch)
+        units.extend(branches)
+        members = {b.code: rng.randint(12, 55) for b in branches}
+        communes[code] = _Commune(
+            commune,
+            branches,
+            members,
+            probationary=max(2, round(sum(members.values()) * rng.uniform(0.03, 0.05))),
+            lagging=code in LAGGING_ADMISSIONS,
+            weak=code in WEAK_MEETINGS,
+        )
+    return units, communes
+
+
+def _periods(code: str, first_year: int, as_of: date) -> list[Period]:
+    periods = []
+    for year in range(first_year, as_of.year + 1):
+        kind = "month" if year == as_of.year and code in MONTHLY_THIS_YEAR else "quarter"
+        periods += [p for p in returns_in_year(year, kind) if p.end < as_of]
+    return periods
+
+
+_SEASON = {1: 0.2, 2: 0.3, 3: 0.2, 4: 0.3}  # admissions cluster before 2/9 and the year's end
+
+
+def _simulate(c: _Commune, period: Period, annual_target: int, rng: random.Random) -> dict:
+    months = period.months
+    share = _SEASON[period.quarter] * months / 3
+    opening, prob_opening = c.members, c.probationary
+    pace = 0.35 if c.lagging else rng.uniform(0.85, 1.2)
+    flows = {
+        "admitted": _poisson(rng, annual_target * share * pace),
+        "readmitted": _poisson(rng, 0.03 * months / 3),
+        "transfer_in": _poisson(rng, opening * 0.004 * months / 3),
+        "deceased": _poisson(rng, opening * 0.003 * months / 3),
+        "expelled": _poisson(rng, 0.04 * months / 3),
+        "struck_off": _poisson(rng, 0.08 * months / 3),
+        "resigned": _poisson(rng, 0.02 * months / 3),
+        "transfer_out": _poisson(rng, opening * 0.004 * months / 3),
+    }
+    # Probation lasts twelve months: those admitted a year ago become official now.
+    year_ago = period.same_period_last_year()
+    due = sum(n for day, n in c.admitted_log if year_ago.start <= day <= year_ago.end)
+    confirmed = min(prob_opening, due)
+    c.admitted_log.append((period.start, flows["admitted"] + flows["readmitted"]))
+    net = flows["admitted"] + flows["readmitted"] + flows["transfer_in"] - sum(
+        flows[k] for k in ("deceased", "expelled", "struck_off", "resigned", "transfer_out")
+    )
+    codes = [b.code for b in c.branches]
+    for _ in range(abs(net)):
+        if net > 0:
+            c.branch_members[rng.choice(codes)] += 1
+        else:
+            c.branch_members[rng.choice([k for k in codes if c.branch_members[k] > 3])] -= 1
+    c.probationary = prob_opening + flows["admitted"] + flows["readmitted"] - confirmed
+    inspect_org = _poisson(rng, 1.2 * months / 3)
+    inspect_member = _poisson(rng, 3.0 * months / 3)
+    signs_org = _poisson(rng, 0.1 * months / 3)
+    signs_member = _poisson(rng, 0.4 * months / 3)
+    violation_member = _binomial(rng, inspect_member + signs_member, 0.12)
+    values = {
+        "members_opening": opening,
+        "probationary_opening": prob_opening,
+        **flows,
+        "confirmed_official": confirmed,
+        "members_closing": c.members,
+        "probationary_closing": c.probationary,
+        "candidates_trained": _poisson(rng, annual_target * share * (0.6 if c.lagging else 1.4)),
+        "inspect_org": inspect_org,
+        "inspect_member": inspect_member,
+        "inspect_signs_org": signs_org,
+        "inspect_signs_member": signs_member,
+        "supervise_org": _poisson(rng, 1.5 * months / 3),
+        "supervise_member": _poisson(rng, 2.5 * months / 3),
+        "violation_org": _binomial(rng, inspect_org + signs_org, 0.08),
+        "violation_member": violation_member,
+        "disc_org_reprimand": 1 if rng.random() < 0.02 * months / 3 else 0,
+        "disc_org_warning": 0,
+        "disc_org_dissolution": 0,
+        "disc_member_reprimand": _binomial(rng, violation_member, 0.35),
+        "disc_member_warning": _binomial(rng, violation_member, 0.1),
+        "disc_member_dismissal": 1 if rng.random() < 0.01 * months / 3 else 0,
+        "disc_member_expulsion": flows["expelled"],
+        "committee_meetings": months - (1 if c.weak and rng.random() < 0.3 else 0),
+    }
+    values["conclusions_issued"] = max(0, values["committee_meetings"] - (1 if rng.random() < 0.25 else 0))
+    if period.start.month == 1:
+        c.disciplined_this_year = 0
+    c.disciplined_this_year += sum(values[k] for k in ("disc_member_reprimand", "disc_member_warning", "disc_member_dismissal"))
+    if period.is_year_end:
+        values.update(_year_end(c, rng))
+    # Some clerks leave a cell blank when nothing happened.
+    for code in list(values):
+        if values[code] == 0 and not BY_CODE[code].required and rng.random() < 0.3:
+            del values[code]
+    branches = {b.code: _branch(c, b, period, rng) for b in c.branches}
+    return {"unit": c.unit.code, "period": period.code, "values": values, "branches": branches}
+
+
+def _year_end(c: _Commune, rng: random.Random) -> dict[str, int]:
+    orgs = len(c.branches)
+    org_good = round(orgs * rng.uniform(0.5, 0.7))
+    org_excellent = math.floor(org_good * 0.2)
+    org_not = 1 if c.weak else 0
+    recent = sum(n for day, n in c.admitted_log[-2:])
+    not_rated = min(recent + rng.randint(0, 3), c.members)
+    rated = c.members - not_rated
+    not_completed = max(c.disciplined_this_year, round(rated * 0.01))
+    good = round(rated * rng.uniform(0.65, 0.75))
+    excellent = math.floor(good * rng.uniform(0.1, 0.19))
+    return {
+        "org_rating_excellent": org_excellent,
+        "org_rating_good": org_good,
+        "org_rating_completed": orgs - org_good - org_excellent - org_not,
+        "org_rating_not_completed": org_not,
+        "member_rating_excellent": excellent,
+        "member_rating_good": good,
+        "member_rating_completed": rated - good - excellent - not_completed,
+        "member_rating_not_completed": not_completed,
+        "member_not_rated": not_rated,
+    }
+
+
+_QUALITY = {False: (0.55, 0.37, 0.07, 0.01), True: (0.2, 0.45, 0.28, 0.07)}
+
+
+def _branch(c: _Commune, branch: Unit, period: Period, rng: random.Random) -> dict[str, float]:
+    months = period.months
+    regular = months - (1 if rng.random() < (0.25 if c.weak else 0.04) else 0)
+    ratings = dict.fromkeys(MEETING_RATINGS, 0)
+    for _ in range(regular):
+        ratings[rng.choices(list(MEETING_RATINGS), weights=_QUALITY[c.weak])[0]] += 1
+    thematic_chance = (0.6 if c.weak else 0.92) if months == 3 else 0.4
+    return {
+        "branch_members": c.branch_members[branch.code],
+        "regular_meetings": regular,
+        "thematic_meetings": 1 if rng.random() < thematic_chance else 0,
+        **ratings,
+        "attendance_pct": round(rng.uniform(76, 90) if c.weak else rng.uniform(86, 98), 1),
+        "upper_attended": _binomial(rng, regular, 0.3),
+    }
+
+
+def _received(code: str, period: Period, rng: random.Random) -> datetime:
+    delay = rng.randint(16, 32) if code in SLOW_SENDERS and rng.random() < 0.7 else rng.randint(2, 13)
+    return datetime.combine(period.end + timedelta(days=delay), time(8 + rng.randint(0, 9), rng.randint(0, 59)))
+
+
+def _workbook(unit: Unit, period: Period, tree: UnitTree, target: int | None, payload: dict) -> bytes:
+    """A filled return, written in one pass (the template's own cell map, the fill plan, one save)."""
+    book, cells = build_template(unit, period, tree.branches_of(unit.code, period.start, period.end), target)
+    apply_fill(book, plan_fill(cells, payload))
+    return workbook_bytes(book)
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _is_demo_store(path: Path) -> bool:
+    con = db.connect(path)
+    try:
+        found = con.execute("select value from store_meta where key = 'demo'").fetchone()
+        empty = con.execute("select count(*) from units").fetchone()[0] == 0
+    finally:
+        con.close()
+    return empty or (found is not None and found[0] == "true")
+
+
+def build_demo(
+    path: Path, *, seed: int = 2026, as_of: date | None = None, samples_dir: Path | None = None, force: bool = False
+) -> str:
+    """Build the demo store at ``path`` (replacing an earlier demo store) and its sample files.
+
+    Raises db.StoreError rather than overwrite a store that holds real returns,
+    unless ``force``.
+    """
+    as_of = as_of or date.today()
+    path = Path(path)
+    archive = db.archive_dir(path)
+    if path.exists():
+        if not force and not _is_demo_store(path):
+            raise db.StoreError(
+                f"{path} đang chứa dữ liệu thật; không ghi đè. Đặt RETURNS_DB sang tệp khác hoặc dùng --force."
+            )
+        for stale in (path, path.with_name(path.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        shutil.rmtree(archive, ignore_errors=True)
+    samples_dir = samples_dir or path.parent / "samples"
+    shutil.rmtree(samples_dir, ignore_errors=True)
+    samples_dir.mkdir(parents=True)
+
+    rng = random.Random(seed)
+    units, communes = _registry(rng)
+    con = db.connect(path)
+    registry_csv = _write_csv(
+        samples_dir / "danh-muc-don-vi.csv",
+        ["code", "name", "org_type", "parent_code", "active_from", "active_to"],
+        [[u.code, u.name, u.org_type, u.parent_code or "", u.active_from.isoformat(), ""] for u in units],
+    )
+    load_registry(con, registry_csv)
+    tree = UnitTree.from_db(con)
+
+    first_year = as_of.year - FIRST_YEAR_OFFSET
+    targets: dict[tuple[str, int], int] = {}
+    target_rows: list[list[object]] = []
+    for year in range(first_year, as_of.year + 1):
+        province_total = 0
+        for code, c in communes.items():
+            # Targets are set on the expected membership at the start of the year.
+            expected = c.members + 12 * (year - first_year)
+            count = max(3, round(expected * rng.uniform(0.035, 0.05)))
+            targets[(code, year)] = count
+            province_total += count
+            target_rows.append([code, year, count])
+        target_rows.append([PROVINCE_CODE, year, province_total])
+    targets_csv = _write_csv(samples_dir / "chi-tieu-ket-nap.csv", ["unit_code", "year", "admission_target"], target_rows)
+    load_targets(con, targets_csv)
+
+    latest_quarter = max(p for p in _periods("X01", first_year, as_of))
+    batches: dict[Period, list[Incoming]] = defaultdict(list)
+    held_back: dict[str, tuple[Period, dict]] = {}
+    for code, c in communes.items():
+        for period in _periods(code, first_year, as_of):
+            payload = _simulate(c, period, targets[(code, period.year)], rng)
+            received = _received(code, period, rng)
+            if code in MISSING_LATEST and period == latest_quarter:
+                held_back[code] = (period, payload)
+                continue
+            if received.date() > as_of:
+                continue  # not sent yet
+            name = f"bao-cao_{code}_{period.code}.xlsx"
+            data = _workbook(c.unit, period, tree, targets[(code, period.year)], payload)
+            if code == REJECTED_FIRST and period == quarter(as_of.year - 1, 2):
+                broken = dict(payload, values=dict(payload["values"], members_closing=payload["values"]["members_closing"] + 2))
+                bad = _workbook(c.unit, period, tree, targets[(code, period.year)], broken)
+                batches[period].append(Incoming(name, bad, received - timedelta(days=2)))
+                name = f"bao-cao_{code}_{period.code}_sua.xlsx"
+            if code == CORRECTED_LATER and period == quarter(as_of.year, 1):
+                first = dict(payload, values=dict(payload["values"], inspect_member=payload["values"].get("inspect_member", 0) + 3))
+                batches[period].append(Incoming(name, _workbook(c.unit, period, tree, targets[(code, period.year)], first), received))
+                name = f"bao-cao_{code}_{period.code}_lan2.xlsx"
+                received += timedelta(days=6)
+            batches[period].append(Incoming(name, data, received))
+
+    loaded = rejected = 0
+    for period in sorted(batches):
+        for incoming in sorted(batches[period], key=lambda f: f.received_at):
+            (outcome,) = load_files(con, [incoming], archive=archive, loaded_by="demo", today=as_of)
+            loaded += outcome.action in ("loaded", "replaced")
+            rejected += outcome.action == "rejected"
+    con.execute("begin transaction")
+    con.execute("delete from store_meta")
+    con.executemany(
+        "insert into store_meta values (?, ?)",
+        [["demo", "true"], ["seed", str(seed)], ["as_of", as_of.isoformat()]],
+    )
+    con.execute("commit")
+    con.execute("checkpoint")
+    samples = _samples(samples_dir, tree, held_back, targets)
+    con.close()
+    branches = sum(len(c.branches) for c in communes.values())
+    return (
+        f"Đã dựng dữ liệu minh họa tại {path}: {len(communes)} đảng ủy cấp xã, {branches} chi bộ, "
+        f"{loaded} báo cáo được nạp, {rejected} bị từ chối; {samples} tệp mẫu trong {samples_dir}."
+    )
+
+
+def _edit(data: bytes, edit) -> bytes:
+    book = load_workbook(BytesIO(data))
+    edit(book)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _samples(folder: Path, tree: UnitTree, held_back: dict[str, tuple[Period, dict]], targets) -> int:
+    """Files a user can try uploading: the missing returns, right and with typical mistakes."""
+    (code, (period, payload)), (other_code, (other_period, other_payload)) = sorted(held_back.items())
+    unit = tree.get(code)
+    target = targets[(code, period.year)]
+
+    def book(p: dict) -> bytes:
+        return _workbook(unit, period, tree, target, p)
+
+    def with_values(**changes) -> dict:
+        return dict(payload, values=dict(payload["values"], **changes))
+
+    def with_branch(branch: str, **changes) -> dict:
+        branches = dict(payload["branches"], **{branch: dict(payload["branches"][branch], **changes)})
+        return dict(payload, branches=branches)
+
+    v = payload["values"]
+    first_branch = next(iter(payload["branches"]))
+    last_branch = list(payload["branches"])[-1]
+    foreign_branch = tree.branches_of(other_code)[0].code
+
+    def as_text(p: dict) -> dict:
+        from reporting.numbers import fmt_number
+
+        texts = {k: fmt_number(n) for k, n in p["values"].items() if k.startswith(("members", "probationary"))}
+        return dict(p, values=dict(p["values"], **texts))
+
+    def insert_blank_rows_and_nfd(b) -> None:
+        import unicodedata
+
+        b["Đảng viên"].insert_rows(6, amount=2)
+        ws = b["Chi bộ"]
+        for row in ws.iter_rows(min_row=5, min_col=2, max_col=2):
+            for cell in row:
+                if cell.value:
+                    cell.value = "  " + unicodedata.normalize("NFD", cell.value) + " "
+        sheet = b["Đảng viên"]
+        sheet.title = "tạm"  # openpyxl, like Excel, refuses a case-only rename in one step
+        sheet.title = "ĐẢNG VIÊN"
+
+    def drop_branch(b) -> None:
+        ws = b["Chi bộ"]
+        for row in ws.iter_rows(min_row=5, max_col=1):
+            if row[0].value == last_branch:
+                ws.delete_rows(row[0].row)
+                return
+
+    def foreign(b) -> None:
+        ws = b["Chi bộ"]
+        for row in ws.iter_rows(min_row=5, max_col=1):
+            if row[0].value == first_branch:
+                row[0].value = foreign_branch
+                return
+
+    files = {
+        f"01_hop-le_{code}_{period.code}.xlsx": book(payload),
+        f"02_so-dang-chu-dong-trong-NFD_{code}_{period.code}.xlsx": _edit(book(as_text(payload)), insert_blank_rows_and_nfd),
+        f"03_loi-can-doi-dang-vien_{code}_{period.code}.xlsx": book(with_values(members_closing=v["members_closing"] + 3)),
+        f"04_thieu-chi-bo_{code}_{period.code}.xlsx": _edit(book(payload), drop_branch),
+        f"05_xep-loai-khong-khop_{code}_{period.code}.xlsx": book(
+            with_branch(first_branch, rating_good=payload["branches"][first_branch]["rating_good"] + 1)
+        ),
+        f"06_so-thap-phan_{code}_{period.code}.xlsx": book(with_values(candidates_trained="1,5")),
+        f"07_chi-bo-don-vi-khac_{code}_{period.code}.xlsx": _edit(book(payload), foreign),
+        f"08_canh-bao-khai-tru_{code}_{period.code}.xlsx": book(
+            with_values(disc_member_expulsion=v.get("disc_member_expulsion", 0) + 1)
+        ),
+        f"09_hop-le_{other_code}_{other_period.code}.xlsx": _workbook(
+            tree.get(other_code), other_period, tree, targets[(other_code, other_period.year)], other_payload
+        ),
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return len(files) + 2  # and the registry and targets CSVs

@@ -1,0 +1,253 @@
+"""Checking and loading batches of returns: archive first, one transaction per file.
+
+The write path of the product. Original bytes are archived by content hash
+before anything else, so nothing received is ever lost. Each file is then
+checked and stored in its own transaction: a bad file is recorded with its
+findings and never reaches the figures, and the others in the batch load.
+A new accepted version supersedes the current one for its unit and period;
+the identical file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from ingest.context import CheckContext
+from ingest.read import RawReturn, read_return
+from ingest.registry import resolve_targets
+from ingest.validate import CheckResult, CheckSettings, check_return
+
+Action = Literal["loaded", "replaced", "unchanged", "rejected"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One received file: its name as sent, its bytes, and when it arrived."""
+
+    name: str
+    data: bytes
+    received_at: datetime | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @classmethod
+    def from_path(cls, path: Path | str) -> Incoming:
+        path = Path(path)
+        return cls(path.name, path.read_bytes())
+
+
+@dataclass
+class LoadOutcome:
+    incoming: Incoming
+    result: CheckResult
+    action: Action
+    submission_id: int | None = None
+    replaced_id: int | None = None
+
+    @property
+    def message(self) -> str:
+        """What happened, in one Vietnamese sentence."""
+        if self.action == "loaded":
+            return f"Đã nạp báo cáo (phiên bản #{self.submission_id})."
+        if self.action == "replaced":
+            return f"Đã nạp phiên bản mới #{self.submission_id}, thay thế phiên bản #{self.replaced_id}."
+        if self.action == "unchanged":
+            return f"Tệp giống hệt phiên bản đã nhận (#{self.submission_id}); không thay đổi gì."
+        errors = sum(f.severity == "error" for f in self.result.findings)
+        return f"Bị từ chối ({errors} lỗi); số liệu không được nạp. Sửa các lỗi dưới đây rồi gửi lại."
+
+    def as_json(self) -> dict[str, object]:
+        data = self.result.as_json()
+        data.update(
+            action=self.action,
+            submission_id=self.submission_id,
+            replaces=self.replaced_id,
+            sha256=self.incoming.sha256,
+            message=self.message,
+        )
+        return data
+
+
+def _processing_order(raws: list[RawReturn]) -> list[int]:
+    """Earlier periods first, so each return's opening stock is checked against the one before it."""
+    return sorted(range(len(raws)), key=lambda i: _period_key(raws[i]))
+
+
+def _period_key(raw: RawReturn) -> tuple[int, str, str]:
+    cell = raw.info.get("period")
+    text = str(cell.value) if cell is not None and cell.value is not None else ""
+    # "2026-Q3" sorts before "2026-Q4"; months "2026-07" sort among themselves.
+    return (0 if raw.readable and text else 1, text, raw.file_name)
+
+
+def check_files(
+    ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None = None
+) -> list[CheckResult]:
+    """Check a batch without writing anything; results in the order given."""
+    raws = [read_return(f.data, f.name) for f in files]
+    results: list[CheckResult | None] = [None] * len(files)
+    for i in _processing_order(raws):
+        result = check_return(raws[i], ctx, settings)
+        results[i] = result
+        if result.status != "rejected":
+            ctx.remember(result.unit_code, result.period, result.values)
+    return results  # type: ignore[return-value]
+
+
+def archive_file(archive: Path, incoming: Incoming) -> Path:
+    """Write the original bytes under their hash (atomically); return the path relative to ``archive``."""
+    sha = incoming.sha256
+    suffix = Path(incoming.name).suffix.lower()[:10] or ".bin"
+    relative = Path(sha[:2]) / f"{sha}{suffix}"
+    target = archive / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            fh.write(incoming.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    return relative
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Incoming],
+    *,
+    archive: Path,
+    loaded_by: str = "cli",
+    today: date | None = None,
+    settings: CheckSettings | None = None,
+) -> list[LoadOutcome]:
+    """Archive, check and store a batch; one transaction per file. Outcomes in the order given."""
+    relatives = [archive_file(archive, f) for f in files]
+    raws = [read_return(f.data, f.name) for f in files]
+    ctx = CheckContext.from_db(con, today)
+    outcomes: list[LoadOutcome | None] = [None] * len(files)
+    for i in _processing_order(raws):
+        result = check_return(raws[i], ctx, settings)
+        outcomes[i] = _store(con, files[i], relatives[i], result, loaded_by)
+        if result.status != "rejected":
+            ctx.remember(result.unit_code, result.period, result.values)
+    return outcomes  # type: ignore[return-value]
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection, incoming: Incoming, relative: Path, result: CheckResult, loaded_by: str
+) -> LoadOutcome:
+    sha = incoming.sha256
+    period = result.period
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into archive values ($sha, $size, $path, $name, now()) on conflict do nothing",
+            {"sha": sha, "size": len(incoming.data), "path": relative.as_posix(), "name": incoming.name},
+        )
+        if result.status == "rejected":
+            same = con.execute(
+                "select submission_id from submissions where sha256 = $sha and status = 'rejected' "
+                "and unit_code is not distinct from $unit and period is not distinct from $period",
+                {"sha": sha, "unit": result.unit_code, "period": period.code if period else result.period_text},
+            ).fetchone()
+            if same:
+                con.execute("rollback")
+                return LoadOutcome(incoming, result, "rejected", same[0])
+            submission_id = _insert_submission(con, incoming, result, loaded_by)
+            con.execute("commit")
+            return LoadOutcome(incoming, result, "rejected", submission_id)
+        current = con.execute(
+            "select submission_id, sha256 from current_submissions where unit_code = $unit and period = $period",
+            {"unit": result.unit_code, "period": period.code},
+        ).fetchone()
+        if current and current[1] == sha:
+            con.execute("rollback")
+            return LoadOutcome(incoming, result, "unchanged", current[0])
+        submission_id = _insert_submission(con, incoming, result, loaded_by)
+        _insert_values(con, submission_id, result)
+        if current:
+            con.execute(
+                "update submissions set superseded_by = $new, superseded_at = now() where submission_id = $old",
+                {"new": submission_id, "old": current[0]},
+            )
+        resolve_targets(con)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return LoadOutcome(incoming, result, "replaced" if current else "loaded", submission_id, current[0] if current else None)
+
+
+def _insert_submission(
+    con: duckdb.DuckDBPyConnection, incoming: Incoming, result: CheckResult, loaded_by: str
+) -> int:
+    period = result.period
+    submission_id = con.execute(
+        """
+        insert into submissions (unit_code, period, period_kind, period_start, period_end, file_name, sha256,
+                                 received_at, status, template_version, loaded_by)
+        values ($unit, $period, $kind, $start, $end, $file, $sha, $received, $status, $version, $by)
+        returning submission_id
+        """,
+        {
+            "unit": result.unit_code,
+            "period": period.code if period else result.period_text,
+            "kind": period.kind if period else None,
+            "start": period.start if period else None,
+            "end": period.end if period else None,
+            "file": incoming.name,
+            "sha": incoming.sha256,
+            "received": incoming.received_at or datetime.now(),
+            "status": result.status,
+            "version": result.template_version,
+            "by": loaded_by,
+        },
+    ).fetchone()[0]
+    if result.findings:
+        findings = pa.table(
+            {
+                "position": list(range(len(result.findings))),
+                "severity": [f.severity for f in result.findings],
+                "sheet": [f.sheet for f in result.findings],
+                "cell": [f.cell for f in result.findings],
+                "rule": [f.rule for f in result.findings],
+                "message": [f.message for f in result.findings],
+            }
+        )
+        con.register("incoming_findings", findings)
+        con.execute(
+            "insert into findings select $id, position, severity, sheet, cell, rule, message from incoming_findings",
+            {"id": submission_id},
+        )
+        con.unregister("incoming_findings")
+    return submission_id
+
+
+def _insert_values(con: duckdb.DuckDBPyConnection, submission_id: int, result: CheckResult) -> None:
+    units, metrics, values = [], [], []
+    for metric, value in result.values.items():
+        units.append(result.unit_code)
+        metrics.append(metric)
+        values.append(value)
+    for branch, branch_values in result.branches.items():
+        for metric, value in branch_values.items():
+            units.append(branch)
+            metrics.append(metric)
+            values.append(value)
+    table = pa.table({"unit_code": units, "metric": metrics, "value": pa.array(values, pa.float64())})
+    con.register("incoming_values", table)
+    con.execute(
+        "insert into submission_values select $id, unit_code, metric, value from incoming_values",
+        {"id": submission_id},
+    )
+    con.unregister("incoming_values")

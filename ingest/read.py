@@ -1,0 +1,190 @@
+"""Reading a return workbook into raw cells with their addresses.
+
+python-calamine (Rust) reads a return 25-50x faster than openpyxl
+(FIELD-NOTES.md); openpyxl is only used to write. Nothing here interprets a
+number: the validator does, so that every problem can name its cell.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from ingest import layout
+from ingest.findings import Finding, error
+from reporting.catalog import SHEETS, metrics_of_sheet
+from reporting.text import clean_text, fold
+
+
+@dataclass(frozen=True)
+class RawCell:
+    sheet: str  # the sheet's name as it is in the file
+    ref: str  # "D12"
+    value: object  # None when blank
+
+
+@dataclass
+class RawBranch:
+    code: RawCell
+    name: RawCell
+    values: dict[str, RawCell]
+
+
+@dataclass
+class RawReturn:
+    file_name: str
+    info: dict[str, RawCell] = field(default_factory=dict)
+    unit_cells: dict[str, RawCell] = field(default_factory=dict)
+    branches: list[RawBranch] = field(default_factory=list)
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet key -> name in the file
+    problems: list[Finding] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        """False when the file is not a return at all; the problems say why."""
+        return not any(p.rule in UNREADABLE_RULES for p in self.problems)
+
+
+UNREADABLE_RULES = frozenset({"file_empty", "file_not_excel", "file_unreadable", "not_a_return"})
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def read_return(data: bytes, file_name: str) -> RawReturn:
+    """Read a return's cells. Problems that stop reading are in ``problems``; never raises."""
+    raw = RawReturn(file_name)
+    if not data:
+        raw.problems.append(error("file_empty", f"Tệp «{file_name}» rỗng (0 byte). Gửi lại tệp báo cáo đã lưu."))
+        return raw
+    if not (data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC)):
+        raw.problems.append(
+            error(
+                "file_not_excel",
+                f"Tệp «{file_name}» không phải là tệp Excel. Dùng mẫu báo cáo .xlsx do Ban Tổ chức phát hành.",
+            )
+        )
+        return raw
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = {fold(name): name for name in book.sheet_names}
+        info_name = names.get(fold(layout.INFO_SHEET))
+        if info_name is None:
+            raw.problems.append(
+                error(
+                    "not_a_return",
+                    f"Tệp «{file_name}» không phải mẫu báo cáo công tác xây dựng Đảng: không có trang "
+                    f"«{layout.INFO_SHEET}». Tải mẫu mới của đơn vị và nhập lại số liệu.",
+                )
+            )
+            return raw
+        raw.info = _read_keyed(raw, book, info_name, set(layout.INFO_KEYS), layout.INFO_VALUE_OFFSET)
+        for sheet in SHEETS.values():
+            actual = names.get(fold(sheet.name))
+            if actual is None:
+                continue
+            raw.sheets[sheet.key] = actual
+            codes = [m.code for m in metrics_of_sheet(sheet.key)]
+            if sheet.level == "branch":
+                _read_branches(raw, book, actual, codes)
+            else:
+                found = _read_keyed(raw, book, actual, set(codes), layout.VALUE_OFFSET)
+                for code in (c for c in codes if c not in found):
+                    raw.problems.append(
+                        error(
+                            "row_missing",
+                            f"Thiếu dòng chỉ tiêu «{code}». Không xóa dòng trong mẫu; tải lại mẫu và nhập lại.",
+                            actual,
+                        )
+                    )
+                raw.unit_cells.update(found)
+    except (CalamineError, ValueError, OSError) as exc:
+        raw.problems.append(
+            error(
+                "file_unreadable",
+                f"Không đọc được tệp «{file_name}» ({type(exc).__name__}). Mở tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại.",
+            )
+        )
+    return raw
+
+
+def _rows(raw: RawReturn, book: CalamineWorkbook, sheet_name: str) -> list[list[object]]:
+    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=layout.MAX_ROWS + 1)
+    if len(rows) > layout.MAX_ROWS:
+        raw.problems.append(
+            error(
+                "too_many_rows",
+                f"Trang có hơn {layout.MAX_ROWS} dòng; chỉ đọc {layout.MAX_ROWS} dòng đầu. "
+                "Xóa các dòng thừa ở cuối trang rồi gửi lại.",
+                sheet_name,
+            )
+        )
+        rows = rows[: layout.MAX_ROWS]
+    return [row[: layout.MAX_COLUMNS] for row in rows]
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and clean_text(value) == "" else value
+
+
+def _read_keyed(
+    raw: RawReturn, book: CalamineWorkbook, sheet_name: str, keys: set[str], offset: int
+) -> dict[str, RawCell]:
+    """Cells found by a key in any column, the value ``offset`` columns to its right."""
+    found: dict[str, RawCell] = {}
+    for r, row in enumerate(_rows(raw, book, sheet_name)):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and (key := clean_text(value)) in keys and key not in found:
+                vc = c + offset
+                found[key] = RawCell(sheet_name, layout.cell_ref(r, vc), _blank_to_none(row[vc]) if vc < len(row) else None)
+                break
+    return found
+
+
+def _read_branches(raw: RawReturn, book: CalamineWorkbook, sheet_name: str, codes: list[str]) -> None:
+    rows = _rows(raw, book, sheet_name)
+    header_at = next(
+        (r for r, row in enumerate(rows) if any(clean_text(v) == layout.BRANCH_CODE_KEY for v in row)), None
+    )
+    if header_at is None:
+        raw.problems.append(
+            error(
+                "row_missing",
+                "Không tìm thấy dòng mã cột (dòng có «branch_code»). Không xóa dòng mã trong mẫu; tải lại mẫu và nhập lại.",
+                sheet_name,
+            )
+        )
+        return
+    columns = {clean_text(v): c for c, v in enumerate(rows[header_at]) if isinstance(v, str) and clean_text(v)}
+    for code in codes:
+        if code not in columns:
+            raw.problems.append(
+                error(
+                    "column_missing",
+                    f"Thiếu cột chỉ tiêu «{code}» ở dòng {header_at + 1}. Không xóa cột trong mẫu; tải lại mẫu và nhập lại.",
+                    sheet_name,
+                )
+            )
+    code_col = columns[layout.BRANCH_CODE_KEY]
+    name_col = columns.get(layout.BRANCH_NAME_KEY, code_col + 1)
+    for r in range(header_at + 1, len(rows)):
+        row = rows[r]
+
+        def cell(c: int, r: int = r, row: list[object] = row) -> RawCell:
+            return RawCell(sheet_name, layout.cell_ref(r, c), _blank_to_none(row[c]) if c < len(row) else None)
+
+        code_cell = cell(code_col)
+        if code_cell.value is None:
+            if any(_blank_to_none(v) is not None for v in row):
+                raw.problems.append(
+                    error(
+                        "branch_code_missing",
+                        "Dòng có số liệu nhưng không có mã chi bộ. Ghi lại mã chi bộ theo mẫu hoặc xóa dòng này.",
+                        sheet_name,
+                        code_cell.ref,
+                    )
+                )
+            continue
+        values = {code: cell(columns[code]) for code in codes if code in columns}
+        raw.branches.append(RawBranch(code_cell, cell(name_col), values))

@@ -1,0 +1,581 @@
+"""Checking a return the way a careful board would (DOMAIN.md section 4).
+
+Errors reject the file; warnings let it through with a note. Nothing is ever
+balanced by guesswork: every finding names the sheet, the cell and the fix,
+and the unit corrects its own file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from ingest.context import CheckContext
+from ingest.findings import Finding, error, warning
+from ingest.layout import INFO_SHEET
+from ingest.read import RawCell, RawReturn
+from reporting.catalog import BY_CODE, MEETING_RATINGS, SHEETS, TEMPLATE_VERSION, Metric, sheets_for
+from reporting.numbers import NumberTextError, fmt_number, fmt_value, parse_number
+from reporting.periods import Period, PeriodError, parse_return_period
+from reporting.text import clean_text
+
+Status = Literal["accepted", "warnings", "rejected"]
+
+INFLOWS = ("admitted", "readmitted", "transfer_in")
+OUTFLOWS = ("deceased", "expelled", "struck_off", "resigned", "transfer_out")
+STOCKS_CARRIED = (("members_opening", "members_closing"), ("probationary_opening", "probationary_closing"))
+DISCIPLINED_MEMBERS = ("disc_member_reprimand", "disc_member_warning", "disc_member_dismissal")
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """The configurable rules (DOMAIN.md marks them **configurable**)."""
+
+    excellent_share_of_good: float = 0.20  # warn when excellent > 20% of good
+
+
+@dataclass
+class CheckResult:
+    file_name: str
+    unit_code: str | None
+    period: Period | None
+    findings: list[Finding]
+    values: dict[str, float] = field(default_factory=dict)
+    branches: dict[str, dict[str, float]] = field(default_factory=dict)
+    period_text: str | None = None
+    template_version: int | None = None
+
+    @property
+    def status(self) -> Status:
+        if any(f.severity == "error" for f in self.findings):
+            return "rejected"
+        return "warnings" if self.findings else "accepted"
+
+    def values_json(self) -> dict[str, object]:
+        """The figures in the shape ``fill`` takes (round trip)."""
+        return {
+            "unit": self.unit_code,
+            "period": self.period.code if self.period else self.period_text,
+            "values": {code: _json_number(v) for code, v in self.values.items()},
+            "branches": {b: {code: _json_number(v) for code, v in vals.items()} for b, vals in self.branches.items()},
+        }
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.file_name,
+            "status": self.status,
+            "unit": self.unit_code,
+            "period": self.period.code if self.period else self.period_text,
+            "findings": [f.as_json() for f in self.findings],
+            "values": self.values_json(),
+        }
+
+
+def _json_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def check_return(raw: RawReturn, ctx: CheckContext, settings: CheckSettings | None = None) -> CheckResult:
+    """Check one return read by ``read_return``. Never raises on bad content."""
+    return _Checker(raw, ctx, settings or CheckSettings()).run()
+
+
+class _Checker:
+    def __init__(self, raw: RawReturn, ctx: CheckContext, settings: CheckSettings):
+        self.raw = raw
+        self.ctx = ctx
+        self.settings = settings
+        self.findings: list[Finding] = list(raw.problems)
+        self.values: dict[str, float] = {}
+        self.branches: dict[str, dict[str, float]] = {}
+        self.unit_code: str | None = None
+        self.period: Period | None = None
+        self.period_text: str | None = None
+
+    def run(self) -> CheckResult:
+        template_version = None
+        if self.raw.readable:
+            template_version = self._identity()
+            if self.period is not None:
+                self._parse_unit_values()
+                self._parse_branches()
+                if self.unit_code in self.ctx.tree and not self._has_errors():
+                    self._rules()
+        return CheckResult(
+            self.raw.file_name,
+            self.unit_code,
+            self.period,
+            self.findings,
+            self.values,
+            self.branches,
+            self.period_text,
+            template_version,
+        )
+
+    def _has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    # --- identity -------------------------------------------------------
+
+    def _info(self, key: str) -> RawCell | None:
+        return self.raw.info.get(key)
+
+    def _identity(self) -> int | None:
+        version_cell = self._info("template_version")
+        version = None
+        if version_cell is not None and isinstance(version_cell.value, (int, float)):
+            version = int(version_cell.value)
+        if version != TEMPLATE_VERSION:
+            self.findings.append(
+                error(
+                    "template_version",
+                    f"Mẫu báo cáo phiên bản «{fmt_value(version) if version is not None else 'không rõ'}» không còn dùng "
+                    f"(phiên bản hiện hành: {TEMPLATE_VERSION}). Tải mẫu mới của đơn vị và nhập lại số liệu.",
+                    INFO_SHEET,
+                    version_cell.ref if version_cell else None,
+                )
+            )
+        unit_cell = self._info("unit_code")
+        code = _text(unit_cell.value) if unit_cell else ""
+        if not code:
+            self.findings.append(
+                error(
+                    "unit_missing",
+                    "Không có mã đơn vị. Dùng mẫu do Ban Tổ chức phát hành cho đơn vị mình.",
+                    INFO_SHEET,
+                    unit_cell.ref if unit_cell else None,
+                )
+            )
+        else:
+            self.unit_code = code
+        period_cell = self._info("period")
+        self.period_text = _text(period_cell.value) if period_cell else None
+        try:
+            self.period = parse_return_period(self.period_text or "")
+        except PeriodError as exc:
+            self.findings.append(
+                error("period_invalid", str(exc), INFO_SHEET, period_cell.ref if period_cell else None)
+            )
+        if self.period is not None and self.period.start > self.ctx.today:
+            self.findings.append(
+                error(
+                    "period_future",
+                    f"Kỳ báo cáo {self.period.label} chưa bắt đầu. Kiểm tra lại kỳ báo cáo; "
+                    "tải đúng mẫu của kỳ cần báo cáo.",
+                    INFO_SHEET,
+                    period_cell.ref if period_cell else None,
+                )
+            )
+        if self.unit_code:
+            self._check_unit(unit_cell)
+        return version
+
+    def _check_unit(self, unit_cell: RawCell | None) -> None:
+        ref = unit_cell.ref if unit_cell else None
+        unit = self.ctx.tree.get(self.unit_code)
+        if unit is None:
+            self.findings.append(
+                error(
+                    "unit_unknown",
+                    f"Mã đơn vị «{self.unit_code}» không có trong danh mục đơn vị. Dùng mẫu do Ban Tổ chức "
+                    "phát hành cho đơn vị mình, hoặc đề nghị Ban Tổ chức bổ sung đơn vị vào danh mục.",
+                    INFO_SHEET,
+                    ref,
+                )
+            )
+            return
+        if not unit.reports:
+            self.findings.append(
+                error(
+                    "unit_not_reporting",
+                    f"Đơn vị «{self.unit_code}» ({unit.name}) không phải đơn vị gửi báo cáo; báo cáo do "
+                    "đảng ủy cấp xã gửi. Dùng mẫu của đảng ủy cấp trên trực tiếp.",
+                    INFO_SHEET,
+                    ref,
+                )
+            )
+        if self.period is None:
+            return
+        if not unit.active_during(self.period.start, self.period.end):
+            span = f"từ {_date(unit.active_from)}" if unit.active_from else ""
+            span += f" đến {_date(unit.active_to)}" if unit.active_to else ""
+            self.findings.append(
+                error(
+                    "unit_inactive",
+                    f"Đơn vị «{self.unit_code}» ({unit.name}) không hoạt động trong {self.period.label} "
+                    f"(hoạt động {span.strip() or 'không rõ'}). Kiểm tra lại kỳ báo cáo hoặc mã đơn vị.",
+                    INFO_SHEET,
+                    ref,
+                )
+            )
+        other_kinds = self.ctx.period_kinds(self.unit_code, self.period.year) - {self.period.kind}
+        if other_kinds:
+            kind_vi = {"quarter": "quý", "month": "tháng"}
+            self.findings.append(
+                error(
+                    "period_kind_mixed",
+                    f"Năm {self.period.year} đơn vị đã báo cáo theo {kind_vi[next(iter(other_kinds))]}; "
+                    f"không nhận báo cáo theo {kind_vi[self.period.kind]} trong cùng năm. Dùng mẫu đúng loại kỳ.",
+                    INFO_SHEET,
+                    self.raw.info["period"].ref if "period" in self.raw.info else None,
+                )
+            )
+
+    # --- numbers --------------------------------------------------------
+
+    def _number(self, metric: Metric, cell: RawCell, what: str) -> float | None:
+        """Parse one input cell; record a finding and return None when it is not a valid figure."""
+        value = cell.value
+        if value is None:
+            if metric.required:
+                self.findings.append(
+                    error("required_missing", f"Chưa nhập «{what}». Chỉ tiêu này bắt buộc.", cell.sheet, cell.ref)
+                )
+            return None
+        shown = clean_text(value) if isinstance(value, str) else value
+        number: float | Decimal
+        if isinstance(value, bool):
+            number = None  # type: ignore[assignment]
+        elif isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+            self.findings.append(
+                error(
+                    "date_not_number",
+                    f"«{what}» đang là ngày tháng ({value}) thay vì số. Định dạng ô là Số (Number) rồi nhập lại số liệu.",
+                    cell.sheet,
+                    cell.ref,
+                )
+            )
+            return None
+        elif isinstance(value, (int, float)):
+            number = value
+        else:
+            try:
+                number = parse_number(str(value))
+            except NumberTextError:
+                number = None  # type: ignore[assignment]
+        if number is None:
+            example = "92,5" if metric.kind == "percent" else "12 hoặc 1.234"
+            self.findings.append(
+                error(
+                    "not_a_number",
+                    f"«{shown}» ở «{what}» không phải là số. Nhập số, ví dụ {example} "
+                    "(dấu chấm phân cách hàng nghìn, dấu phẩy thập phân).",
+                    cell.sheet,
+                    cell.ref,
+                )
+            )
+            return None
+        number = float(number)
+        if number < metric.minimum:
+            self.findings.append(
+                error("negative", f"«{what}» là số âm ({fmt_value(number)}). Nhập số không âm.", cell.sheet, cell.ref)
+            )
+            return None
+        if metric.whole and not number.is_integer():
+            self.findings.append(
+                error(
+                    "not_whole",
+                    f"«{what}» là {fmt_value(number)}, không phải số nguyên. Số người, số lượt, số buổi phải là "
+                    "số nguyên; nếu đã gõ dấu phẩy phân cách hàng nghìn, thay bằng dấu chấm (1.234).",
+                    cell.sheet,
+                    cell.ref,
+                )
+            )
+            return None
+        if metric.maximum is not None and number > metric.maximum:
+            self.findings.append(
+                error(
+                    "out_of_range",
+                    f"«{what}» là {fmt_value(number)}, vượt quá {fmt_value(metric.maximum)}. "
+                    f"Tỷ lệ phần trăm nhập từ {fmt_value(metric.minimum)} đến {fmt_value(metric.maximum)}.",
+                    cell.sheet,
+                    cell.ref,
+                )
+            )
+            return None
+        return number
+
+    def _parse_unit_values(self) -> None:
+        expected = {s.key for s in sheets_for(self.period.is_year_end)}
+        for sheet in SHEETS.values():
+            if sheet.level != "unit":
+                continue
+            if sheet.key in expected and sheet.key not in self.raw.sheets:
+                self.findings.append(
+                    error(
+                        "sheet_missing",
+                        f"Thiếu trang «{sheet.name}». Không đổi tên hay xóa trang; tải lại mẫu của kỳ này.",
+                    )
+                )
+        for code, cell in self.raw.unit_cells.items():
+            metric = BY_CODE[code]
+            if metric.sheet not in expected:
+                continue  # e.g. a ratings sheet pasted into a mid-year return: not this period's figures
+            number = self._number(metric, cell, metric.label)
+            if number is not None:
+                self.values[code] = number
+
+    def _parse_branches(self) -> None:
+        if "branches" not in self.raw.sheets:
+            self.findings.append(
+                error(
+                    "sheet_missing",
+                    f"Thiếu trang «{SHEETS['branches'].name}». Không đổi tên hay xóa trang; tải lại mẫu của kỳ này.",
+                )
+            )
+            return
+        seen: dict[str, str] = {}
+        for row in self.raw.branches:
+            code = _text(row.code.value)
+            if code in seen:
+                self.findings.append(
+                    error(
+                        "branch_duplicate",
+                        f"Chi bộ «{code}» có hai dòng (dòng trước ở ô {seen[code]}). Mỗi chi bộ chỉ một dòng; xóa dòng thừa.",
+                        row.code.sheet,
+                        row.code.ref,
+                    )
+                )
+                continue
+            seen[code] = row.code.ref
+            parsed: dict[str, float] = {}
+            name = _text(row.name.value) or code
+            for metric_code, cell in row.values.items():
+                metric = BY_CODE[metric_code]
+                number = self._number(metric, cell, f"{metric.label}» của chi bộ «{name}")
+                if number is not None:
+                    parsed[metric_code] = number
+            self.branches[code] = parsed
+
+    # --- rules (DOMAIN.md section 4) --------------------------------------
+
+    def _cell(self, code: str) -> RawCell | None:
+        return self.raw.unit_cells.get(code)
+
+    def _add(self, make, rule: str, body: str, code_or_cell: str | RawCell | None) -> None:
+        cell = self._cell(code_or_cell) if isinstance(code_or_cell, str) else code_or_cell
+        self.findings.append(make(rule, body, cell.sheet if cell else None, cell.ref if cell else None))
+
+    def _v(self, code: str) -> float:
+        return self.values.get(code, 0.0)
+
+    def _rules(self) -> None:
+        self._members_balance()
+        self._probationary()
+        self._continuity()
+        self._branch_rows()
+        self._meetings()
+        self._inspections()
+        self._expulsion()
+        if self.period.is_year_end:
+            self._year_end_ratings()
+
+    def _members_balance(self) -> None:
+        if "members_closing" not in self.values or "members_opening" not in self.values:
+            return
+        expected = self._v("members_opening") + sum(self._v(c) for c in INFLOWS) - sum(self._v(c) for c in OUTFLOWS)
+        actual = self._v("members_closing")
+        if actual != expected:
+            ins = " + ".join(f"{fmt_value(self._v(c))} {_lower_first(BY_CODE[c].label)}" for c in INFLOWS)
+            outs = " − ".join(f"{fmt_value(self._v(c))} {_lower_first(BY_CODE[c].label)}" for c in OUTFLOWS)
+            self._add(
+                error,
+                "members_balance",
+                f"Tổng số đảng viên cuối kỳ là {fmt_value(actual)}, nhưng theo số đầu kỳ và biến động trong kỳ "
+                f"phải là {fmt_value(expected)} ({fmt_value(self._v('members_opening'))} đầu kỳ + {ins} − {outs}). "
+                "Kiểm tra lại các số biến động và số cuối kỳ cho khớp.",
+                "members_closing",
+            )
+
+    def _probationary(self) -> None:
+        if "probationary_closing" in self.values and self._v("probationary_closing") > self._v("members_closing"):
+            self._add(
+                error,
+                "probationary_le_members",
+                f"Đảng viên dự bị cuối kỳ ({fmt_value(self._v('probationary_closing'))}) nhiều hơn tổng số đảng viên "
+                f"cuối kỳ ({fmt_value(self._v('members_closing'))}). Sửa lại một trong hai số.",
+                "probationary_closing",
+            )
+        if "probationary_opening" in self.values and self._v("probationary_opening") > self._v("members_opening"):
+            self._add(
+                error,
+                "probationary_le_members",
+                f"Đảng viên dự bị đầu kỳ ({fmt_value(self._v('probationary_opening'))}) nhiều hơn tổng số đảng viên "
+                f"đầu kỳ ({fmt_value(self._v('members_opening'))}). Sửa lại một trong hai số.",
+                "probationary_opening",
+            )
+        limit = self._v("probationary_opening") + self._v("admitted")
+        if self._v("confirmed_official") > limit:
+            self._add(
+                error,
+                "confirmed_le_probationary",
+                f"Số công nhận đảng viên chính thức ({fmt_value(self._v('confirmed_official'))}) vượt quá số đảng viên "
+                f"dự bị đầu kỳ cộng kết nạp mới ({fmt_value(limit)}). Kiểm tra lại số công nhận chính thức.",
+                "confirmed_official",
+            )
+
+    def _continuity(self) -> None:
+        previous = self.ctx.previous_stocks(self.unit_code, self.period)
+        if previous is None:
+            return
+        label, stocks = previous
+        for opening, closing in STOCKS_CARRIED:
+            if opening in self.values and closing in stocks and self.values[opening] != stocks[closing]:
+                self._add(
+                    error,
+                    "opening_continuity",
+                    f"{BY_CODE[opening].label} là {fmt_value(self.values[opening])}, khác số cuối kỳ của báo cáo "
+                    f"{label} ({fmt_value(stocks[closing])}). Số đầu kỳ phải bằng số cuối kỳ trước; sửa ô này, "
+                    f"hoặc gửi lại báo cáo {label} nếu số đó sai.",
+                    opening,
+                )
+
+    def _branch_rows(self) -> None:
+        tree = self.ctx.tree
+        expected = {b.code: b for b in tree.branches_of(self.unit_code, self.period.start, self.period.end)}
+        sheet = self.raw.sheets["branches"]
+        for row in self.raw.branches:
+            code = _text(row.code.value)
+            if code in expected:
+                continue
+            other = tree.get(code)
+            if other is None:
+                body = (
+                    f"Mã chi bộ «{code}» không có trong danh mục. Không tự thêm chi bộ; nếu chi bộ mới thành lập, "
+                    "đề nghị Ban Tổ chức cập nhật danh mục rồi tải lại mẫu."
+                )
+            elif (owner := tree.reporting_unit_of(code)) is not None and owner.code != self.unit_code:
+                body = (
+                    f"Chi bộ «{code}» ({other.name}) thuộc {owner.name}, không thuộc đơn vị báo cáo. Xóa dòng này."
+                )
+            else:
+                body = (
+                    f"Chi bộ «{code}» ({other.name}) không hoạt động trong {self.period.label}. "
+                    "Xóa dòng này hoặc đề nghị Ban Tổ chức cập nhật danh mục."
+                )
+            self._add(error, "branch_not_of_unit", body, row.code)
+        for code, branch in expected.items():
+            if code not in self.branches:
+                self.findings.append(
+                    error(
+                        "branch_missing",
+                        f"Thiếu dòng của chi bộ «{code}» ({branch.name}). Mỗi chi bộ của đơn vị phải có một dòng; "
+                        "thêm lại dòng này hoặc tải lại mẫu.",
+                        sheet,
+                    )
+                )
+        present = [vals.get("branch_members", 0.0) for c, vals in self.branches.items() if c in expected]
+        total = sum(present)
+        if "members_closing" in self.values and present and total != self._v("members_closing"):
+            self._add(
+                error,
+                "branch_members_sum",
+                f"Tổng số đảng viên cuối kỳ là {fmt_value(self._v('members_closing'))}, nhưng số đảng viên của các "
+                f"chi bộ (trang «{sheet}») cộng lại là {fmt_value(total)}. Sửa số đảng viên từng chi bộ hoặc tổng số "
+                "cho khớp.",
+                "members_closing",
+            )
+
+    def _meetings(self) -> None:
+        months = self.period.months
+        by_code = {_text(r.code.value): r for r in self.raw.branches}
+        for code, vals in self.branches.items():
+            row = by_code[code]
+            name = _text(row.name.value) or code
+            regular = vals.get("regular_meetings", 0.0)
+            regular_cell = row.values.get("regular_meetings", row.code)
+            if regular > months:
+                self._add(
+                    error,
+                    "regular_meetings_max",
+                    f"Chi bộ «{name}» ghi {fmt_value(regular)} lần sinh hoạt thường kỳ, nhiều hơn số tháng của kỳ "
+                    f"({months}). Sinh hoạt thường kỳ mỗi tháng một lần; các buổi khác ghi vào sinh hoạt chuyên đề.",
+                    regular_cell,
+                )
+            rated = sum(vals.get(c, 0.0) for c in MEETING_RATINGS)
+            if rated != regular:
+                parts = ", ".join(f"{label} {fmt_value(vals.get(c, 0.0))}" for c, label in MEETING_RATINGS.items())
+                self._add(
+                    error,
+                    "meeting_ratings_sum",
+                    f"Chi bộ «{name}»: số buổi xếp loại ({parts}) cộng lại là {fmt_value(rated)}, khác số lần sinh "
+                    f"hoạt thường kỳ ({fmt_value(regular)}). Mỗi buổi sinh hoạt thường kỳ được xếp đúng một loại.",
+                    regular_cell,
+                )
+
+    def _inspections(self) -> None:
+        for target, noun in (("org", "tổ chức đảng"), ("member", "đảng viên")):
+            violations = self._v(f"violation_{target}")
+            inspected = self._v(f"inspect_{target}") + self._v(f"inspect_signs_{target}")
+            if violations > inspected:
+                self._add(
+                    warning,
+                    "violation_le_inspections",
+                    f"Số lượt kết luận {noun} có vi phạm ({fmt_value(violations)}) nhiều hơn số lượt kiểm tra {noun} "
+                    f"({fmt_value(inspected)}, kể cả kiểm tra khi có dấu hiệu vi phạm). Kiểm tra lại nếu không có "
+                    "kết luận của cuộc kiểm tra kỳ trước.",
+                    f"violation_{target}",
+                )
+
+    def _expulsion(self) -> None:
+        expelled, disciplined = self._v("expelled"), self._v("disc_member_expulsion")
+        if expelled != disciplined:
+            self._add(
+                warning,
+                "expulsion_match",
+                f"Số đảng viên bị kỷ luật khai trừ ({fmt_value(disciplined)}, trang «{SHEETS['discipline'].name}») "
+                f"khác số đảng viên giảm do khai trừ ({fmt_value(expelled)}, trang «{SHEETS['members'].name}»). "
+                "Kiểm tra lại nếu không phải do quyết định và xóa tên khác kỳ.",
+                "disc_member_expulsion",
+            )
+
+    def _year_end_ratings(self) -> None:
+        share = self.settings.excellent_share_of_good
+        for who, noun in (("org", "tổ chức đảng"), ("member", "đảng viên")):
+            excellent, good = self._v(f"{who}_rating_excellent"), self._v(f"{who}_rating_good")
+            if excellent > share * good:
+                self._add(
+                    warning,
+                    "excellent_share",
+                    f"Số {noun} hoàn thành xuất sắc nhiệm vụ ({fmt_value(excellent)}) vượt {fmt_number(share * 100)}% "
+                    f"số hoàn thành tốt nhiệm vụ ({fmt_value(good)}). Kiểm tra lại kết quả xếp loại.",
+                    f"{who}_rating_excellent",
+                )
+        rated = sum(self._v(f"member_rating_{lvl}") for lvl in ("excellent", "good", "completed", "not_completed"))
+        rated += self._v("member_not_rated")
+        if "member_not_rated" in self.raw.unit_cells and rated != self._v("members_closing"):
+            self._add(
+                warning,
+                "member_ratings_total",
+                f"Số đảng viên được xếp loại và không xếp loại cộng lại là {fmt_value(rated)}, khác tổng số đảng viên "
+                f"cuối kỳ ({fmt_value(self._v('members_closing'))}). Kiểm tra lại kết quả xếp loại.",
+                "member_not_rated",
+            )
+        disciplined = self.ctx.year_flows(self.unit_code, self.period, DISCIPLINED_MEMBERS)
+        disciplined += sum(self._v(c) for c in DISCIPLINED_MEMBERS)
+        if disciplined > self._v("member_rating_not_completed"):
+            self._add(
+                warning,
+                "disciplined_rating",
+                f"Trong năm có {fmt_value(disciplined)} đảng viên bị kỷ luật (khiển trách, cảnh cáo, cách chức), "
+                f"nhưng chỉ {fmt_value(self._v('member_rating_not_completed'))} đảng viên xếp loại không hoàn thành "
+                "nhiệm vụ. Đảng viên bị kỷ luật trong năm không được xếp loại cao hơn; kiểm tra lại.",
+                "member_rating_not_completed",
+            )
+
+
+def _lower_first(label: str) -> str:
+    """"Xin ra khỏi Đảng" -> "xin ra khỏi Đảng": only the first letter, "Đảng" keeps its capital."""
+    return label[:1].lower() + label[1:]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return clean_text(value)
+
+
+def _date(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""

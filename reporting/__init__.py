@@ -1,0 +1,1 @@
+"""Read side: catalog, periods, units, the DuckDB store and its named queries."""

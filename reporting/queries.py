@@ -1,0 +1,24 @@
+"""Named queries: ``run(con, "submissions/versions", start=..., end=...)``.
+
+Each name is a file ``reporting/sql/<name>.sql`` whose first line states its
+grain; parameters are ``$named`` only, never formatted into the text.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import duckdb
+import pandas as pd
+
+from reporting.db import sql_text
+
+
+@cache
+def _text(name: str) -> str:
+    return sql_text(f"{name}.sql")
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
+    """Run a named query and return its full result as a DataFrame."""
+    return con.execute(_text(name), params).df()

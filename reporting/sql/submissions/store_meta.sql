@@ -1,0 +1,2 @@
+-- grain: one row per fact about the store (e.g. demo = 'true').
+select key, value from store_meta

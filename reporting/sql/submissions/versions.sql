@@ -1,0 +1,32 @@
+-- grain: one row per received version of a return whose period lies within [$start, $end].
+with finding_counts as (
+    select
+        submission_id,
+        cast(count(*) filter (where severity = 'error') as integer) as errors,
+        cast(count(*) filter (where severity = 'warning') as integer) as warnings
+    from findings
+    group by submission_id
+),
+
+final as (
+    select
+        s.submission_id,
+        s.unit_code,
+        coalesce(u.name, s.unit_code) as unit_name,
+        s.period,
+        s.received_at,
+        s.file_name,
+        s.status,
+        s.superseded_by is not null as superseded,
+        s.superseded_by,
+        coalesce(f.errors, 0) as errors,
+        coalesce(f.warnings, 0) as warnings
+    from submissions as s
+    left join units as u on u.code = s.unit_code
+    left join finding_counts as f using (submission_id)
+    where s.period_start >= $start
+      and s.period_end <= $end
+)
+
+select * from final
+order by received_at desc, submission_id desc

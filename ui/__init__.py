@@ -1,0 +1,1 @@
+"""The only Streamlit-aware helpers: the cached store, data access, formats."""
