@@ -93,15 +93,22 @@ class _Checker:
         self.unit_code: str | None = None
         self.period: Period | None = None
         self.period_text: str | None = None
+        self.failed: set[tuple[str, str]] = set()  # (unit or branch code, metric) that did not parse
+        self.expected_branches: dict[str, object] = {}
 
     def run(self) -> CheckResult:
         template_version = None
         if self.raw.readable:
             template_version = self._identity()
             if self.period is not None:
+                known = self.unit_code in self.ctx.tree
+                if known:
+                    self.expected_branches = {
+                        b.code: b for b in self.ctx.tree.branches_of(self.unit_code, self.period.start, self.period.end)
+                    }
                 self._parse_unit_values()
-                self._parse_branches()
-                if self.unit_code in self.ctx.tree and not self._has_errors():
+                self._parse_branches(known)
+                if known:
                     self._rules()
         return CheckResult(
             self.raw.file_name,
@@ -114,8 +121,10 @@ class _Checker:
             template_version,
         )
 
-    def _has_errors(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
+    def _ok(self, *codes: str, owner: str | None = None) -> bool:
+        """True when none of these figures failed to parse (a rule on a bad cell would only add noise)."""
+        owner = owner or self.unit_code
+        return not any((owner, code) in self.failed for code in codes)
 
     # --- identity -------------------------------------------------------
 
@@ -242,7 +251,7 @@ class _Checker:
             self.findings.append(
                 error(
                     "date_not_number",
-                    f"«{what}» đang là ngày tháng ({value}) thay vì số. Định dạng ô là Số (Number) rồi nhập lại số liệu.",
+                    f"«{what}» đang là ngày tháng ({_shown_date(value)}) thay vì số. Định dạng ô là Số (Number) rồi nhập lại số liệu.",
                     cell.sheet,
                     cell.ref,
                 )
@@ -316,8 +325,10 @@ class _Checker:
             number = self._number(metric, cell, metric.label)
             if number is not None:
                 self.values[code] = number
+            elif cell.value is not None:
+                self.failed.add((self.unit_code, code))
 
-    def _parse_branches(self) -> None:
+    def _parse_branches(self, known_unit: bool) -> None:
         if "branches" not in self.raw.sheets:
             self.findings.append(
                 error(
@@ -340,6 +351,8 @@ class _Checker:
                 )
                 continue
             seen[code] = row.code.ref
+            if known_unit and code not in self.expected_branches:
+                continue  # reported once by _branch_rows; its figures are not this unit's
             parsed: dict[str, float] = {}
             name = _text(row.name.value) or code
             for metric_code, cell in row.values.items():
@@ -347,6 +360,8 @@ class _Checker:
                 number = self._number(metric, cell, f"{metric.label}» của chi bộ «{name}")
                 if number is not None:
                     parsed[metric_code] = number
+                elif cell.value is not None:
+                    self.failed.add((code, metric_code))
             self.branches[code] = parsed
 
     # --- rules (DOMAIN.md section 4) --------------------------------------
@@ -375,6 +390,8 @@ class _Checker:
     def _members_balance(self) -> None:
         if "members_closing" not in self.values or "members_opening" not in self.values:
             return
+        if not self._ok(*INFLOWS, *OUTFLOWS):
+            return
         expected = self._v("members_opening") + sum(self._v(c) for c in INFLOWS) - sum(self._v(c) for c in OUTFLOWS)
         actual = self._v("members_closing")
         if actual != expected:
@@ -390,7 +407,9 @@ class _Checker:
             )
 
     def _probationary(self) -> None:
-        if "probationary_closing" in self.values and self._v("probationary_closing") > self._v("members_closing"):
+        if {"probationary_closing", "members_closing"} <= self.values.keys() and self._v(
+            "probationary_closing"
+        ) > self._v("members_closing"):
             self._add(
                 error,
                 "probationary_le_members",
@@ -398,7 +417,9 @@ class _Checker:
                 f"cuối kỳ ({fmt_value(self._v('members_closing'))}). Sửa lại một trong hai số.",
                 "probationary_closing",
             )
-        if "probationary_opening" in self.values and self._v("probationary_opening") > self._v("members_opening"):
+        if {"probationary_opening", "members_opening"} <= self.values.keys() and self._v(
+            "probationary_opening"
+        ) > self._v("members_opening"):
             self._add(
                 error,
                 "probationary_le_members",
@@ -407,7 +428,7 @@ class _Checker:
                 "probationary_opening",
             )
         limit = self._v("probationary_opening") + self._v("admitted")
-        if self._v("confirmed_official") > limit:
+        if self._ok("admitted", "confirmed_official", "probationary_opening") and self._v("confirmed_official") > limit:
             self._add(
                 error,
                 "confirmed_le_probationary",
@@ -434,7 +455,9 @@ class _Checker:
 
     def _branch_rows(self) -> None:
         tree = self.ctx.tree
-        expected = {b.code: b for b in tree.branches_of(self.unit_code, self.period.start, self.period.end)}
+        expected = self.expected_branches
+        if "branches" not in self.raw.sheets:
+            return
         sheet = self.raw.sheets["branches"]
         for row in self.raw.branches:
             code = _text(row.code.value)
@@ -468,7 +491,8 @@ class _Checker:
                 )
         present = [vals.get("branch_members", 0.0) for c, vals in self.branches.items() if c in expected]
         total = sum(present)
-        if "members_closing" in self.values and present and total != self._v("members_closing"):
+        parsed_all = all(self._ok("branch_members", owner=c) for c in self.branches)
+        if "members_closing" in self.values and present and parsed_all and total != self._v("members_closing"):
             self._add(
                 error,
                 "branch_members_sum",
@@ -483,6 +507,8 @@ class _Checker:
         by_code = {_text(r.code.value): r for r in self.raw.branches}
         for code, vals in self.branches.items():
             row = by_code[code]
+            if not self._ok("regular_meetings", *MEETING_RATINGS, owner=code):
+                continue
             name = _text(row.name.value) or code
             regular = vals.get("regular_meetings", 0.0)
             regular_cell = row.values.get("regular_meetings", row.code)
@@ -509,7 +535,8 @@ class _Checker:
         for target, noun in (("org", "tổ chức đảng"), ("member", "đảng viên")):
             violations = self._v(f"violation_{target}")
             inspected = self._v(f"inspect_{target}") + self._v(f"inspect_signs_{target}")
-            if violations > inspected:
+            codes = (f"violation_{target}", f"inspect_{target}", f"inspect_signs_{target}")
+            if self._ok(*codes) and violations > inspected:
                 self._add(
                     warning,
                     "violation_le_inspections",
@@ -521,7 +548,7 @@ class _Checker:
 
     def _expulsion(self) -> None:
         expelled, disciplined = self._v("expelled"), self._v("disc_member_expulsion")
-        if expelled != disciplined:
+        if self._ok("expelled", "disc_member_expulsion") and expelled != disciplined:
             self._add(
                 warning,
                 "expulsion_match",
@@ -575,6 +602,12 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return clean_text(value)
+
+
+def _shown_date(value: object) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
 
 
 def _date(value: dt.date | None) -> str:

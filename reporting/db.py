@@ -68,7 +68,14 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
             )
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(target, read_only=read_only, config=_CONFIG)
+        try:
+            con = duckdb.connect(target, read_only=read_only, config=_CONFIG)
+        except duckdb.ConnectionException:
+            if not read_only:
+                raise
+            # This process already holds the store for writing (DuckDB refuses a second,
+            # read-only instance of the same file in one process): read through that one.
+            return duckdb.connect(target, config=_CONFIG)
     except duckdb.IOException as exc:
         raise StoreError(
             f"Không mở được cơ sở dữ liệu {target}: tệp đang được một tiến trình khác sử dụng "

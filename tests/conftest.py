@@ -91,7 +91,12 @@ def payload(period: str = "2026-Q2", unit: str = "X1", year_end: bool = False) -
     values = copy.deepcopy(QUARTER_VALUES)
     if year_end:
         values.update(YEAR_END_VALUES)
-    return {"unit": unit, "period": period, "values": values, "branches": copy.deepcopy(BRANCH_VALUES)}
+    branches = copy.deepcopy(BRANCH_VALUES)
+    if parse_return_period(period).kind == "month":  # one regular meeting a month
+        values.update(committee_meetings=1, conclusions_issued=1)
+        for row in branches.values():
+            row.update(regular_meetings=1, rating_good=1, rating_fair=0, rating_average=0, rating_poor=0)
+    return {"unit": unit, "period": period, "values": values, "branches": branches}
 
 
 @pytest.fixture
