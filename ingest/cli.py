@@ -113,7 +113,9 @@ def cmd_template(args: argparse.Namespace) -> int:
     )
     for unit in units:
         out = out_dir / template_file_name(unit, period) if args.all else Path(args.out)
-        write_template_file(out, unit, period, tree.branches_of(unit.code, period.start, period.end), targets.get(unit.code))
+        write_template_file(
+            out, unit, period, tree.branches_of(unit.code, period.start, period.end), targets.get(unit.code)
+        )
         print(f"Đã tạo mẫu {out} ({unit.code} – {unit.name}, {period.label}).")
     return 0
 
@@ -224,7 +226,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     for s in statuses:
         late = " (nộp chậm)" if s.late and s.state != "missing" else (" (quá hạn)" if s.late else "")
-        print(f"{s.period.code}\t{s.unit_code}\t{s.unit_name}\t{STATE_LABEL[s.state]}{late}\t{len(s.versions)} phiên bản")
+        print(
+            f"{s.period.code}\t{s.unit_code}\t{s.unit_name}\t{STATE_LABEL[s.state]}{late}\t{len(s.versions)} phiên bản"
+        )
     return 0
 
 

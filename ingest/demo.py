@@ -16,7 +16,6 @@ import csv
 import math
 import random
 import shutil
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
@@ -152,8 +151,11 @@ def _simulate(c: _Commune, period: Period, annual_target: int, rng: random.Rando
     due = sum(n for day, n in c.admitted_log if year_ago.start <= day <= year_ago.end)
     confirmed = min(prob_opening, due)
     c.admitted_log.append((period.start, flows["admitted"] + flows["readmitted"]))
-    net = flows["admitted"] + flows["readmitted"] + flows["transfer_in"] - sum(
-        flows[k] for k in ("deceased", "expelled", "struck_off", "resigned", "transfer_out")
+    net = (
+        flows["admitted"]
+        + flows["readmitted"]
+        + flows["transfer_in"]
+        - sum(flows[k] for k in ("deceased", "expelled", "struck_off", "resigned", "transfer_out"))
     )
     codes = [b.code for b in c.branches]
     for _ in range(abs(net)):
@@ -195,7 +197,9 @@ def _simulate(c: _Commune, period: Period, annual_target: int, rng: random.Rando
     values["conclusions_issued"] = max(0, values["committee_meetings"] - (1 if rng.random() < 0.25 else 0))
     if period.start.month == 1:
         c.disciplined_this_year = 0
-    c.disciplined_this_year += sum(values[k] for k in ("disc_member_reprimand", "disc_member_warning", "disc_member_dismissal"))
+    c.disciplined_this_year += sum(
+        values[k] for k in ("disc_member_reprimand", "disc_member_warning", "disc_member_dismissal")
+    )
     if period.is_year_end:
         values.update(_year_end(c, rng))
     # Some clerks leave a cell blank when nothing happened.
@@ -281,6 +285,72 @@ def _is_demo_store(path: Path) -> bool:
     return empty or (found is not None and found[0] == "true")
 
 
+@dataclass(frozen=True)
+class PlannedReturn:
+    """One file the demo will send: whose, for when, what it says, when it arrives."""
+
+    unit_code: str
+    period: Period
+    name: str
+    payload: dict
+    received_at: datetime
+
+
+@dataclass
+class DemoPlan:
+    """Everything the demo store holds, decided before any file is written."""
+
+    units: list[Unit]
+    targets: dict[tuple[str, int], int]
+    returns: list[PlannedReturn]
+    held_back: dict[str, PlannedReturn]  # returns not yet sent: the samples are made from these
+    branches: int
+
+
+def plan_demo(seed: int, as_of: date) -> DemoPlan:
+    """The demo's registry, targets and returns: a pure function of the seed and the as-of date."""
+    rng = random.Random(seed)
+    units, communes = _registry(rng)
+    first_year = as_of.year - FIRST_YEAR_OFFSET
+    targets: dict[tuple[str, int], int] = {}
+    for year in range(first_year, as_of.year + 1):
+        for code, c in communes.items():
+            # Targets are set on the expected membership at the start of the year.
+            expected = c.members + 12 * (year - first_year)
+            targets[(code, year)] = max(3, round(expected * rng.uniform(0.035, 0.05)))
+        targets[(PROVINCE_CODE, year)] = sum(targets[(code, year)] for code in communes)
+
+    latest_quarter = max(_periods("X01", first_year, as_of))
+    returns: list[PlannedReturn] = []
+    held_back: dict[str, PlannedReturn] = {}
+    for code, c in communes.items():
+        for period in _periods(code, first_year, as_of):
+            payload = _simulate(c, period, targets[(code, period.year)], rng)
+            received = _received(code, period, rng)
+            planned = PlannedReturn(code, period, f"bao-cao_{code}_{period.code}.xlsx", payload, received)
+            if code in MISSING_LATEST and period == latest_quarter:
+                held_back[code] = planned
+                continue
+            if received.date() > as_of:
+                continue  # not sent yet
+            if code == REJECTED_FIRST and period == quarter(as_of.year - 1, 2):
+                closing = payload["values"]["members_closing"] + 2
+                broken = dict(payload, values=dict(payload["values"], members_closing=closing))
+                returns.append(PlannedReturn(code, period, planned.name, broken, received - timedelta(days=2)))
+                planned = PlannedReturn(code, period, f"bao-cao_{code}_{period.code}_sua.xlsx", payload, received)
+            if code == CORRECTED_LATER and period == quarter(as_of.year, 1):
+                inflated = payload["values"].get("inspect_member", 0) + 3
+                first = dict(payload, values=dict(payload["values"], inspect_member=inflated))
+                returns.append(PlannedReturn(code, period, planned.name, first, received))
+                planned = PlannedReturn(
+                    code, period, f"bao-cao_{code}_{period.code}_lan2.xlsx", payload, received + timedelta(days=6)
+                )
+            returns.append(planned)
+    returns.sort(key=lambda r: (r.period.end, r.received_at, r.name))
+    branches = sum(len(c.branches) for c in communes.values())
+    return DemoPlan(units, targets, returns, held_back, branches)
+
+
 def build_demo(
     path: Path, *, seed: int = 2026, as_of: date | None = None, samples_dir: Path | None = None, force: bool = False
 ) -> str:
@@ -304,65 +374,30 @@ def build_demo(
     shutil.rmtree(samples_dir, ignore_errors=True)
     samples_dir.mkdir(parents=True)
 
-    rng = random.Random(seed)
-    units, communes = _registry(rng)
+    plan = plan_demo(seed, as_of)
     con = db.connect(path)
     registry_csv = _write_csv(
         samples_dir / "danh-muc-don-vi.csv",
         ["code", "name", "org_type", "parent_code", "active_from", "active_to"],
-        [[u.code, u.name, u.org_type, u.parent_code or "", u.active_from.isoformat(), ""] for u in units],
+        [[u.code, u.name, u.org_type, u.parent_code or "", u.active_from.isoformat(), ""] for u in plan.units],
     )
     load_registry(con, registry_csv)
+    targets_csv = _write_csv(
+        samples_dir / "chi-tieu-ket-nap.csv",
+        ["unit_code", "year", "admission_target"],
+        [[code, year, count] for (code, year), count in plan.targets.items()],
+    )
+    load_targets(con, targets_csv)
     tree = UnitTree.from_db(con)
 
-    first_year = as_of.year - FIRST_YEAR_OFFSET
-    targets: dict[tuple[str, int], int] = {}
-    target_rows: list[list[object]] = []
-    for year in range(first_year, as_of.year + 1):
-        province_total = 0
-        for code, c in communes.items():
-            # Targets are set on the expected membership at the start of the year.
-            expected = c.members + 12 * (year - first_year)
-            count = max(3, round(expected * rng.uniform(0.035, 0.05)))
-            targets[(code, year)] = count
-            province_total += count
-            target_rows.append([code, year, count])
-        target_rows.append([PROVINCE_CODE, year, province_total])
-    targets_csv = _write_csv(samples_dir / "chi-tieu-ket-nap.csv", ["unit_code", "year", "admission_target"], target_rows)
-    load_targets(con, targets_csv)
-
-    latest_quarter = max(p for p in _periods("X01", first_year, as_of))
-    batches: dict[Period, list[Incoming]] = defaultdict(list)
-    held_back: dict[str, tuple[Period, dict]] = {}
-    for code, c in communes.items():
-        for period in _periods(code, first_year, as_of):
-            payload = _simulate(c, period, targets[(code, period.year)], rng)
-            received = _received(code, period, rng)
-            if code in MISSING_LATEST and period == latest_quarter:
-                held_back[code] = (period, payload)
-                continue
-            if received.date() > as_of:
-                continue  # not sent yet
-            name = f"bao-cao_{code}_{period.code}.xlsx"
-            data = _workbook(c.unit, period, tree, targets[(code, period.year)], payload)
-            if code == REJECTED_FIRST and period == quarter(as_of.year - 1, 2):
-                broken = dict(payload, values=dict(payload["values"], members_closing=payload["values"]["members_closing"] + 2))
-                bad = _workbook(c.unit, period, tree, targets[(code, period.year)], broken)
-                batches[period].append(Incoming(name, bad, received - timedelta(days=2)))
-                name = f"bao-cao_{code}_{period.code}_sua.xlsx"
-            if code == CORRECTED_LATER and period == quarter(as_of.year, 1):
-                first = dict(payload, values=dict(payload["values"], inspect_member=payload["values"].get("inspect_member", 0) + 3))
-                batches[period].append(Incoming(name, _workbook(c.unit, period, tree, targets[(code, period.year)], first), received))
-                name = f"bao-cao_{code}_{period.code}_lan2.xlsx"
-                received += timedelta(days=6)
-            batches[period].append(Incoming(name, data, received))
-
     loaded = rejected = 0
-    for period in sorted(batches):
-        for incoming in sorted(batches[period], key=lambda f: f.received_at):
-            (outcome,) = load_files(con, [incoming], archive=archive, loaded_by="demo", today=as_of)
-            loaded += outcome.action in ("loaded", "replaced")
-            rejected += outcome.action == "rejected"
+    for planned in plan.returns:
+        unit = tree.get(planned.unit_code)
+        data = _workbook(unit, planned.period, tree, plan.targets[(unit.code, planned.period.year)], planned.payload)
+        incoming = Incoming(planned.name, data, planned.received_at)
+        (outcome,) = load_files(con, [incoming], archive=archive, loaded_by="demo", today=as_of)
+        loaded += outcome.action in ("loaded", "replaced")
+        rejected += outcome.action == "rejected"
     con.execute("begin transaction")
     con.execute("delete from store_meta")
     con.executemany(
@@ -371,11 +406,11 @@ def build_demo(
     )
     con.execute("commit")
     con.execute("checkpoint")
-    samples = _samples(samples_dir, tree, held_back, targets)
+    samples = _samples(samples_dir, tree, plan)
     con.close()
-    branches = sum(len(c.branches) for c in communes.values())
+    communes = sum(u.org_type == "commune_committee" for u in plan.units)
     return (
-        f"Đã dựng dữ liệu minh họa tại {path}: {len(communes)} đảng ủy cấp xã, {branches} chi bộ, "
+        f"Đã dựng dữ liệu minh họa tại {path}: {communes} đảng ủy cấp xã, {plan.branches} chi bộ, "
         f"{loaded} báo cáo được nạp, {rejected} bị từ chối; {samples} tệp mẫu trong {samples_dir}."
     )
 
@@ -388,11 +423,13 @@ def _edit(data: bytes, edit) -> bytes:
     return out.getvalue()
 
 
-def _samples(folder: Path, tree: UnitTree, held_back: dict[str, tuple[Period, dict]], targets) -> int:
+def _samples(folder: Path, tree: UnitTree, plan: DemoPlan) -> int:
     """Files a user can try uploading: the missing returns, right and with typical mistakes."""
-    (code, (period, payload)), (other_code, (other_period, other_payload)) = sorted(held_back.items())
+    held, other = (plan.held_back[c] for c in sorted(plan.held_back))
+    code, period, payload = held.unit_code, held.period, held.payload
+    other_code, other_period, other_payload = other.unit_code, other.period, other.payload
     unit = tree.get(code)
-    target = targets[(code, period.year)]
+    target = plan.targets[(code, period.year)]
 
     def book(p: dict) -> bytes:
         return _workbook(unit, period, tree, target, p)
@@ -444,8 +481,12 @@ def _samples(folder: Path, tree: UnitTree, held_back: dict[str, tuple[Period, di
 
     files = {
         f"01_hop-le_{code}_{period.code}.xlsx": book(payload),
-        f"02_so-dang-chu-dong-trong-NFD_{code}_{period.code}.xlsx": _edit(book(as_text(payload)), insert_blank_rows_and_nfd),
-        f"03_loi-can-doi-dang-vien_{code}_{period.code}.xlsx": book(with_values(members_closing=v["members_closing"] + 3)),
+        f"02_so-dang-chu-dong-trong-NFD_{code}_{period.code}.xlsx": _edit(
+            book(as_text(payload)), insert_blank_rows_and_nfd
+        ),
+        f"03_loi-can-doi-dang-vien_{code}_{period.code}.xlsx": book(
+            with_values(members_closing=v["members_closing"] + 3)
+        ),
         f"04_thieu-chi-bo_{code}_{period.code}.xlsx": _edit(book(payload), drop_branch),
         f"05_xep-loai-khong-khop_{code}_{period.code}.xlsx": book(
             with_branch(first_branch, rating_good=payload["branches"][first_branch]["rating_good"] + 1)
@@ -456,7 +497,7 @@ def _samples(folder: Path, tree: UnitTree, held_back: dict[str, tuple[Period, di
             with_values(disc_member_expulsion=v.get("disc_member_expulsion", 0) + 1)
         ),
         f"09_hop-le_{other_code}_{other_period.code}.xlsx": _workbook(
-            tree.get(other_code), other_period, tree, targets[(other_code, other_period.year)], other_payload
+            tree.get(other_code), other_period, tree, plan.targets[(other_code, other_period.year)], other_payload
         ),
     }
     for name, data in files.items():

@@ -90,9 +90,7 @@ def _period_key(raw: RawReturn) -> tuple[int, str, str]:
     return (0 if raw.readable and text else 1, text, raw.file_name)
 
 
-def check_files(
-    ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None = None
-) -> list[CheckResult]:
+def check_files(ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None = None) -> list[CheckResult]:
     """Check a batch without writing anything; results in the order given."""
     raws = [read_return(f.data, f.name) for f in files]
     results: list[CheckResult | None] = [None] * len(files)
@@ -185,12 +183,12 @@ def _store(
     except Exception:
         con.execute("rollback")
         raise
-    return LoadOutcome(incoming, result, "replaced" if current else "loaded", submission_id, current[0] if current else None)
+    return LoadOutcome(
+        incoming, result, "replaced" if current else "loaded", submission_id, current[0] if current else None
+    )
 
 
-def _insert_submission(
-    con: duckdb.DuckDBPyConnection, incoming: Incoming, result: CheckResult, loaded_by: str
-) -> int:
+def _insert_submission(con: duckdb.DuckDBPyConnection, incoming: Incoming, result: CheckResult, loaded_by: str) -> int:
     period = result.period
     submission_id = con.execute(
         """

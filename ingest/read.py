@@ -137,7 +137,9 @@ def _read_keyed(
         for c, value in enumerate(row):
             if isinstance(value, str) and (key := clean_text(value)) in keys and key not in found:
                 vc = c + offset
-                found[key] = RawCell(sheet_name, layout.cell_ref(r, vc), _blank_to_none(row[vc]) if vc < len(row) else None)
+                found[key] = RawCell(
+                    sheet_name, layout.cell_ref(r, vc), _blank_to_none(row[vc]) if vc < len(row) else None
+                )
                 break
     return found
 

@@ -65,7 +65,9 @@ def parse_registry(path: Path | str, existing: list[Unit] | None = None) -> list
             active_from = cell_date(rec.get("active_from"))
             active_to = cell_date(rec.get("active_to"))
         except ValueError as exc:
-            errors.append(f"Dòng {row}: ngày «{exc}» của đơn vị «{code}» không hợp lệ. Ghi dạng 2025-07-01 hoặc 01/07/2025.")
+            errors.append(
+                f"Dòng {row}: ngày «{exc}» của đơn vị «{code}» không hợp lệ. Ghi dạng 2025-07-01 hoặc 01/07/2025."
+            )
             continue
         if active_from and active_to and active_to < active_from:
             errors.append(f"Dòng {row}: đơn vị «{code}» có ngày kết thúc trước ngày bắt đầu hoạt động.")
@@ -94,7 +96,7 @@ def _cycles(units: dict[str, Unit]) -> list[str]:
         code: str | None = start
         while code is not None and code in units and state.get(code) != 2:
             if state.get(code) == 1:
-                loop = path[path.index(code) :] + [code]
+                loop = [*path[path.index(code):], code]
                 messages.append(
                     f"Các đơn vị {' → '.join(loop)} tạo thành vòng lặp cấp trên – cấp dưới. Sửa cột parent_code."
                 )
@@ -189,9 +191,7 @@ def load_targets(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[Targe
             columns=["unit_code", "year", "basis", "basis_value", "admission_target", "updated_at"],
         )
         con.register("incoming_targets", incoming)
-        con.execute(
-            "delete from targets where (unit_code, year) in (select (unit_code, year) from incoming_targets)"
-        )
+        con.execute("delete from targets where (unit_code, year) in (select (unit_code, year) from incoming_targets)")
         con.execute(
             "insert into targets select unit_code, year, basis, basis_value, "
             "cast(admission_target as integer), null, updated_at from incoming_targets"

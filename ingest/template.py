@@ -54,6 +54,7 @@ def _named_styles() -> dict[str, NamedStyle]:
     styles["code"] = code
     return styles
 
+
 INSTRUCTIONS = (
     "HƯỚNG DẪN ĐIỀN BÁO CÁO",
     "",
@@ -176,9 +177,7 @@ def _header(ws: Worksheet, labels: tuple[str, ...], row: int = layout.HEADER_ROW
 
 def _validation(metric: Metric) -> DataValidation:
     if metric.kind == "percent":
-        dv = DataValidation(
-            type="decimal", operator="between", formula1="0", formula2=str(int(metric.maximum or 100))
-        )
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=str(int(metric.maximum or 100)))
         dv.error = "Nhập tỷ lệ phần trăm từ 0 đến 100."
     else:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
@@ -256,12 +255,20 @@ def _branch_sheet(
             cell.style = _style_for(metric)
             values[metric.code] = RawCell(ws.title, cell.coordinate, None)
         rows.append(
-            RawBranch(RawCell(ws.title, code_cell.coordinate, branch.code), RawCell(ws.title, name_cell.coordinate, branch.name), values)
+            RawBranch(
+                RawCell(ws.title, code_cell.coordinate, branch.code),
+                RawCell(ws.title, name_cell.coordinate, branch.name),
+                values,
+            )
         )
     if branches:
         first, last = layout.BRANCH_FIRST_ROW, layout.BRANCH_FIRST_ROW + len(branches) - 1
         _add_validations(
-            ws, {m.code: [f"{layout.column_letter(col)}{first}:{layout.column_letter(col)}{last}"] for col, m in enumerate(metrics, start=2)}
+            ws,
+            {
+                m.code: [f"{layout.column_letter(col)}{first}:{layout.column_letter(col)}{last}"]
+                for col, m in enumerate(metrics, start=2)
+            },
         )
     ws.row_dimensions[layout.BRANCH_LABEL_ROW].height = 75
     ws.column_dimensions["A"].width = 14

@@ -470,9 +470,7 @@ class _Checker:
                     "đề nghị Ban Tổ chức cập nhật danh mục rồi tải lại mẫu."
                 )
             elif (owner := tree.reporting_unit_of(code)) is not None and owner.code != self.unit_code:
-                body = (
-                    f"Chi bộ «{code}» ({other.name}) thuộc {owner.name}, không thuộc đơn vị báo cáo. Xóa dòng này."
-                )
+                body = f"Chi bộ «{code}» ({other.name}) thuộc {owner.name}, không thuộc đơn vị báo cáo. Xóa dòng này."
             else:
                 body = (
                     f"Chi bộ «{code}» ({other.name}) không hoạt động trong {self.period.label}. "
@@ -594,7 +592,7 @@ class _Checker:
 
 
 def _lower_first(label: str) -> str:
-    """"Xin ra khỏi Đảng" -> "xin ra khỏi Đảng": only the first letter, "Đảng" keeps its capital."""
+    """ "Xin ra khỏi Đảng" -> "xin ra khỏi Đảng": only the first letter, "Đảng" keeps its capital."""
     return label[:1].lower() + label[1:]
 
 

@@ -49,9 +49,23 @@ versions = data.versions(period)
 st.dataframe(
     versions.assign(
         received_at=versions["received_at"].map(fmt_datetime),
-        status=versions["status"].map({"accepted": "Hợp lệ", "warnings": "Hợp lệ, có cảnh báo", "rejected": "Bị từ chối"})
+        status=versions["status"].map(
+            {"accepted": "Hợp lệ", "warnings": "Hợp lệ, có cảnh báo", "rejected": "Bị từ chối"}
+        )
         + versions["superseded"].map({True: " (đã được thay thế)", False: ""}),
-    )[["submission_id", "unit_code", "unit_name", "period", "received_at", "file_name", "status", "errors", "warnings"]],
+    )[
+        [
+            "submission_id",
+            "unit_code",
+            "unit_name",
+            "period",
+            "received_at",
+            "file_name",
+            "status",
+            "errors",
+            "warnings",
+        ]
+    ],
     hide_index=True,
     width="stretch",
     column_config={

@@ -101,9 +101,7 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending migrations, each in its own transaction; refresh views and the catalog mirror."""
-    con.execute(
-        "create table if not exists schema_version (version integer not null, applied_at timestamp not null)"
-    )
+    con.execute("create table if not exists schema_version (version integer not null, applied_at timestamp not null)")
     version = current_version(con)
     for number, path in migrations():
         if number <= version:
@@ -146,4 +144,3 @@ def _sync_metrics(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("delete from metrics")
     con.executemany("insert into metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.execute("commit")
-

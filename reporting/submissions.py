@@ -80,7 +80,9 @@ def unit_statuses(
     it has a current return for each month in it.
     """
     today = today or date.today()
-    rows = con.execute(sql_text("status/submissions_in_span.sql"), {"start": period.start, "end": period.end}).fetchall()
+    rows = con.execute(
+        sql_text("status/submissions_in_span.sql"), {"start": period.start, "end": period.end}
+    ).fetchall()
     by_unit: dict[str, list[Version]] = {}
     for sid, unit_code, code, _start, _end, status, superseded_by, received_at, file_name in rows:
         current = status != "rejected" and superseded_by is None

@@ -95,9 +95,8 @@ class UnitTree:
             unit = stack.pop()
             if unit.reports:
                 continue  # another reporting unit answers for its own branches
-            if unit.is_branch:
-                if start is None or end is None or unit.active_during(start, end):
-                    found.append(unit)
+            if unit.is_branch and (start is None or end is None or unit.active_during(start, end)):
+                found.append(unit)
             stack.extend(reversed(self.children(unit.code)))
         return found
 

@@ -62,7 +62,7 @@ def test_text_numbers_nfd_names_blank_rows_and_sheet_case_accepted(store, make_r
             if row[0].value:
                 row[0].value = "  " + unicodedata.normalize("NFD", row[0].value) + "  "
 
-    code, (result,) = check_json(capsys, make_return(data, edit=clerk_edits))
+    _code, (result,) = check_json(capsys, make_return(data, edit=clerk_edits))
     assert result["status"] == "accepted", result["findings"]
     assert result["values"]["values"]["members_opening"] == 100
     assert result["values"]["values"]["members_closing"] == 104
@@ -74,7 +74,7 @@ def test_thousands_separator_text(store, make_return, capsys):
     data = payload()
     data["values"].update(members_opening="1.100", members_closing="1.104")
     data["branches"]["X1-B1"]["branch_members"] = "1.040"
-    code, (result,) = check_json(capsys, make_return(data))
+    _code, (result,) = check_json(capsys, make_return(data))
     assert result["status"] == "accepted", result["findings"]
     assert result["values"]["values"]["members_opening"] == 1100
 
@@ -85,7 +85,15 @@ def test_template_contents(store, tmp_path):
     out = tmp_path / "t.xlsx"
     assert main(["template", "--unit", "X1", "--period", "2026-Q3", "--out", str(out)]) == 0
     book = load_workbook(out)
-    assert book.sheetnames == ["Hướng dẫn", "Thông tin", "Đảng viên", "Kiểm tra, giám sát", "Kỷ luật", "Lãnh đạo", "Chi bộ"]
+    assert book.sheetnames == [
+        "Hướng dẫn",
+        "Thông tin",
+        "Đảng viên",
+        "Kiểm tra, giám sát",
+        "Kỷ luật",
+        "Lãnh đạo",
+        "Chi bộ",
+    ]
     info = book["Thông tin"]
     values = {info.cell(r, 1).value: info.cell(r, 3).value for r in range(4, 10)}
     assert values["unit_code"] == "X1"

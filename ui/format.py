@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from reporting.numbers import fmt_number, fmt_percent
 
-__all__ = ["fmt_number", "fmt_percent", "fmt_date", "fmt_datetime"]
+__all__ = ["fmt_date", "fmt_datetime", "fmt_number", "fmt_percent"]
 
 
 def fmt_date(value: date | None) -> str:
