@@ -96,7 +96,7 @@ def _cycles(units: dict[str, Unit]) -> list[str]:
         code: str | None = start
         while code is not None and code in units and state.get(code) != 2:
             if state.get(code) == 1:
-                loop = [*path[path.index(code):], code]
+                loop = [*path[path.index(code) :], code]
                 messages.append(
                     f"Các đơn vị {' → '.join(loop)} tạo thành vòng lặp cấp trên – cấp dưới. Sửa cột parent_code."
                 )

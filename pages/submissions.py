@@ -10,14 +10,14 @@ from ui.format import fmt_date, fmt_datetime, fmt_number
 
 st.title("Báo cáo đã nhận")
 
-periods = data.periods()
+today = date.today()
+periods = data.periods(today)
 if not periods:
     st.info("Chưa nhận được báo cáo nào. Nạp báo cáo bằng lệnh «python -m ingest load TỆP…».")
     st.stop()
 
 period = st.selectbox("Kỳ báo cáo", periods, format_func=lambda p: p.label)
-today = date.today()
-statuses = data.statuses(period.code, today)
+statuses = data.statuses(period, today)
 
 received = [s for s in statuses if s.state in ("accepted", "warnings")]
 late = [s for s in received if s.late]

@@ -1,8 +1,8 @@
 """The store as the pages see it: one read-only connection per process, a cursor per run.
 
 DuckDB fails queries when threads share one connection (FIELD-NOTES.md), so
-every script run takes its own cursor. Query results are cached and the
-cache is cleared whenever the store changes.
+every script run takes its own cursor. Cached results are keyed on the
+store's path as well as the query, and cleared whenever the store changes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from reporting.submissions import UnitStatus, unit_statuses
 from reporting.units import UnitTree
 
 
+def _store() -> str:
+    return str(db.db_path())
+
+
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     return db.connect(path, read_only=True)
@@ -26,33 +30,46 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor for this script run; raises db.StoreError when there is no store."""
-    return _connection(str(db.db_path())).cursor()
+    return _connection(_store()).cursor()
 
 
 @st.cache_data(show_spinner=False)
+def _query(path: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
+    return queries.run(_connection(path).cursor(), name, **dict(params))
+
+
 def query(name: str, **params: object) -> pd.DataFrame:
-    return queries.run(cursor(), name, **params)
+    """A named query's result, cached per store and parameters."""
+    return _query(_store(), name, tuple(sorted(params.items())))
 
 
-@st.cache_data(show_spinner=False)
 def is_demo() -> bool:
     meta = dict(query("submissions/store_meta").itertuples(index=False))
     return meta.get("demo") == "true"
 
 
 @st.cache_resource(show_spinner=False)
+def _tree(path: str) -> UnitTree:
+    return UnitTree.from_db(_connection(path).cursor())
+
+
 def tree() -> UnitTree:
-    return UnitTree.from_db(cursor())
+    return _tree(_store())
 
 
-def periods() -> list[Period]:
-    """Periods that have received returns, latest first."""
-    return [parse(code) for code in query("submissions/periods")["period"]]
+def periods(today: date) -> list[Period]:
+    """Quarters that have received returns, latest first; quarters not yet ended come last."""
+    found = [parse(code) for code in query("submissions/periods")["period"]]
+    return [p for p in found if p.end < today] + [p for p in found if p.end >= today]
 
 
 @st.cache_data(show_spinner=False)
-def statuses(period_code: str, today: date) -> list[UnitStatus]:
-    return unit_statuses(cursor(), tree(), parse(period_code), today)
+def _statuses(path: str, period_code: str, today: date) -> list[UnitStatus]:
+    return unit_statuses(_connection(path).cursor(), _tree(path), parse(period_code), today)
+
+
+def statuses(period: Period, today: date) -> list[UnitStatus]:
+    return _statuses(_store(), period.code, today)
 
 
 def versions(period: Period) -> pd.DataFrame:

@@ -1,5 +1,8 @@
--- grain: one row per period code that has at least one received version, latest first.
-select distinct period, period_start, period_end, period_kind
+-- grain: one row per quarter that has at least one received version (months roll into their quarter), latest first.
+select distinct
+    cast(year(period_start) as varchar) || '-Q' || cast(quarter(period_start) as varchar) as period,
+    year(period_start) as year,
+    quarter(period_start) as quarter
 from submissions
-where period is not null and period_start is not null
-order by period_end desc, period
+where period_start is not null
+order by year desc, quarter desc
