@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Literal
 
 from ingest.context import CheckContext
@@ -244,10 +243,7 @@ class _Checker:
                 )
             return None
         shown = clean_text(value) if isinstance(value, str) else value
-        number: float | Decimal
-        if isinstance(value, bool):
-            number = None  # type: ignore[assignment]
-        elif isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
             self.findings.append(
                 error(
                     "date_not_number",
@@ -257,13 +253,7 @@ class _Checker:
                 )
             )
             return None
-        elif isinstance(value, (int, float)):
-            number = value
-        else:
-            try:
-                number = parse_number(str(value))
-            except NumberTextError:
-                number = None  # type: ignore[assignment]
+        number = _as_number(value)
         if number is None:
             example = "92,5" if metric.kind == "percent" else "12 hoặc 1.234"
             self.findings.append(
@@ -276,7 +266,6 @@ class _Checker:
                 )
             )
             return None
-        number = float(number)
         if number < metric.minimum:
             self.findings.append(
                 error("negative", f"«{what}» là số âm ({fmt_value(number)}). Nhập số không âm.", cell.sheet, cell.ref)
@@ -589,6 +578,18 @@ class _Checker:
                 "nhiệm vụ. Đảng viên bị kỷ luật trong năm không được xếp loại cao hơn; kiểm tra lại.",
                 "member_rating_not_completed",
             )
+
+
+def _as_number(value: object) -> float | None:
+    """A cell's number: numeric cells as they are, text in Vietnamese notation; None otherwise (TRUE is no count)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(parse_number(str(value)))
+    except NumberTextError:
+        return None
 
 
 def _lower_first(label: str) -> str:
