@@ -243,7 +243,7 @@ def _branch(c: _Commune, branch: Unit, period: Period, rng: random.Random) -> di
     ratings = dict.fromkeys(MEETING_RATINGS, 0)
     for _ in range(regular):
         ratings[rng.choices(list(MEETING_RATINGS), weights=_QUALITY[c.weak])[0]] += 1
-    thematic_chance = (0.6 if c.weak else 0.92) if months == 3 else 0.4
+    thematic_chance = (0.6 if c.weak else 0.98) if months == 3 else 0.6
     return {
         "branch_members": c.branch_members[branch.code],
         "regular_meetings": regular,

@@ -1,82 +1,72 @@
-"""Báo cáo đã nhận: who has returned what for a period, and every version received."""
-
-from datetime import date
+"""Tình hình nộp báo cáo: units × quarters, who to remind, upload returns, download blank templates."""
 
 import streamlit as st
 
-from reporting.submissions import STATE_LABEL, due_date
-from ui import data
-from ui.format import fmt_date, fmt_datetime, fmt_number
+from ingest.uploads import UploadError, expand
+from reporting.submissions import DUE_DAYS, submission_grid
+from ui import data, filters, nav, widgets
+from ui.format import fmt_datetime
 
-st.title("Báo cáo đã nhận")
+sel = filters.current()
+st.title("Tình hình nộp báo cáo")
+nav.breadcrumbs("pages/submissions.py")
+st.caption(f"Hạn nộp: {DUE_DAYS} ngày sau khi kết thúc kỳ báo cáo · {sel.unit.name} · năm {sel.year}")
 
-today = date.today()
-periods = data.periods(today)
-if not periods:
-    st.info("Chưa nhận được báo cáo nào. Nạp báo cáo bằng lệnh «python -m ingest load TỆP…».")
-    st.stop()
+grid, remind = submission_grid(data.cursor(), data.tree(), sel.unit.code, sel.year, data.today())
+if grid.empty:
+    widgets.no_data(sel, "đơn vị phải nộp báo cáo")
+else:
+    widgets.unit_table(grid, {q: (q, "text") for q in grid.columns if q.startswith("Quý")}, sel)
 
-period = st.selectbox("Kỳ báo cáo", periods, format_func=lambda p: p.label)
-statuses = data.statuses(period, today)
+st.subheader("Đơn vị cần nhắc")
+if remind:
+    st.markdown("\n".join(f"- **{name}**: {what}" for name, what in remind))
+else:
+    st.success("Không có đơn vị nào quá hạn nộp báo cáo.")
 
-received = [s for s in statuses if s.state in ("accepted", "warnings")]
-late = [s for s in received if s.late]
-cols = st.columns(4)
-cols[0].metric("Đơn vị phải nộp", fmt_number(len(statuses)))
-cols[1].metric("Đã nhận", f"{fmt_number(len(received))}/{fmt_number(len(statuses))}")
-cols[2].metric("Nộp chậm", fmt_number(len(late)))
-cols[3].metric("Chưa có báo cáo hợp lệ", fmt_number(len(statuses) - len(received)))
-st.caption(f"Hạn nộp {period.label}: {fmt_date(due_date(period))} (15 ngày sau khi kết thúc kỳ).")
+st.subheader("Nhận báo cáo")
+uploads = st.file_uploader(
+    "Chọn các tệp báo cáo (.xlsx) hoặc một tệp nén (.zip)", type=["xlsx", "zip"], accept_multiple_files=True
+)
+if uploads and st.button("Kiểm tra và nạp", type="primary"):
+    progress = st.progress(0.0, text="Đang kiểm tra…")
+    for i, upload in enumerate(uploads, start=1):
+        try:
+            outcomes = data.load(expand(upload.name, upload.getvalue()))
+        except UploadError as exc:
+            st.error(str(exc))
+            continue
+        for outcome in outcomes:
+            with st.expander(
+                f"{outcome.incoming.name}: {widgets.OUTCOME_LABEL[outcome.action]}",
+                expanded=outcome.action == "rejected",
+            ):
+                st.write(outcome.message)
+                for f in outcome.result.findings:
+                    (st.error if f.severity == "error" else st.warning)(f.message)
+        progress.progress(i / len(uploads), text=f"Đã xử lý {i}/{len(uploads)} tệp")
 
-st.subheader("Tình hình từng đơn vị")
-st.dataframe(
-    [
-        {
-            "Mã": s.unit_code,
-            "Đơn vị": s.unit_name,
-            "Tình trạng": STATE_LABEL[s.state] + (" – nộp chậm" if s.late and s.state != "missing" else ""),
-            "Số phiên bản": len(s.versions),
-            "Nhận lúc": fmt_datetime(max((v.received_at for v in s.versions if v.current), default=None)),
-        }
-        for s in statuses
-    ],
-    hide_index=True,
-    width="stretch",
+st.subheader("Mẫu báo cáo trống")
+period = st.selectbox(
+    "Kỳ báo cáo", data.template_periods(sel.year), format_func=lambda p: p.label, key="template_period"
+)
+st.download_button(
+    f"Tải mẫu {period.label} của mọi đơn vị (.zip)",
+    data=lambda: data.templates_zip(period),
+    file_name=f"mau-bao-cao_{period.code}.zip",
+    mime="application/zip",
+    icon=":material/download:",
 )
 
 st.subheader("Các tệp đã nhận")
-versions = data.versions(period)
+versions = data.versions(sel.span)
 st.dataframe(
     versions.assign(
         received_at=versions["received_at"].map(fmt_datetime),
-        status=versions["status"].map(
-            {"accepted": "Hợp lệ", "warnings": "Hợp lệ, có cảnh báo", "rejected": "Bị từ chối"}
-        )
-        + versions["superseded"].map({True: " (đã được thay thế)", False: ""}),
-    )[
-        [
-            "submission_id",
-            "unit_code",
-            "unit_name",
-            "period",
-            "received_at",
-            "file_name",
-            "status",
-            "errors",
-            "warnings",
-        ]
-    ],
+        status=versions["status"].map(widgets.STATUS_LABEL)
+        + versions["superseded"].map({True: " (đã thay thế)", False: ""}),
+    )[list(widgets.VERSION_COLUMNS)],
+    column_config=widgets.VERSION_COLUMNS,
     hide_index=True,
     width="stretch",
-    column_config={
-        "submission_id": "Phiên bản",
-        "unit_code": "Mã",
-        "unit_name": "Đơn vị",
-        "period": "Kỳ",
-        "received_at": "Nhận lúc",
-        "file_name": "Tệp",
-        "status": "Kết quả",
-        "errors": "Lỗi",
-        "warnings": "Cảnh báo",
-    },
 )

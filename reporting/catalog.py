@@ -50,6 +50,19 @@ class Metric:
         return SHEETS[self.sheet].appears
 
     @property
+    def aggregate(self) -> str:
+        """How figures combine over a span of periods: "sum", "first", "last" or "mean".
+
+        Flows add up; opening stocks come from the span's first return and other
+        stocks and year-end ratings from its last; percents are averaged.
+        """
+        if self.kind == "flow":
+            return "sum"
+        if self.kind == "percent":
+            return "mean"
+        return "first" if self.code.endswith("_opening") else "last"
+
+    @property
     def whole(self) -> bool:
         """Counts must be whole numbers; only percents may carry decimals."""
         return self.kind != "percent"

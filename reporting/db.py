@@ -135,12 +135,21 @@ def _sync_metrics(con: duckdb.DuckDBPyConnection) -> None:
             m.appears,
             m.required,
             position,
+            m.aggregate,
         )
         for position, m in enumerate(METRICS)
     ]
-    if con.execute("select * from metrics order by position").fetchall() == rows:
+    current = con.execute(
+        "select code, label, sheet, sheet_name, level, kind, unit, minimum, maximum, appears, required, position, "
+        "aggregate from metrics order by position"
+    ).fetchall()
+    if current == rows:
         return
     con.execute("begin transaction")
     con.execute("delete from metrics")
-    con.executemany("insert into metrics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        "insert into metrics (code, label, sheet, sheet_name, level, kind, unit, minimum, maximum, appears, "
+        "required, position, aggregate) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     con.execute("commit")

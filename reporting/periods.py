@@ -156,3 +156,46 @@ def returns_in_year(year: int, kind: PeriodKind) -> list[Period]:
     if kind == "month":
         return [month(year, m) for m in range(1, 13)]
     raise PeriodError(f"Không có báo cáo định kỳ loại «{kind}».")
+
+
+# Dashboard views of a year: a quarter, the first six or nine months, year to date, the whole year.
+VIEWS: dict[str, str] = {
+    "Q1": "Quý I",
+    "Q2": "Quý II",
+    "Q3": "Quý III",
+    "Q4": "Quý IV",
+    "H1": "6 tháng đầu năm",
+    "9M": "9 tháng đầu năm",
+    "YTD": "Từ đầu năm đến nay",
+    "Y": "Cả năm",
+}
+
+
+def quarters_ended(year: int, today: date) -> int:
+    """How many quarters of ``year`` have ended by ``today`` (0 to 4)."""
+    if year < today.year:
+        return 4
+    if year > today.year:
+        return 0
+    return (today.month - 1) // 3
+
+
+def view_span(year: int, view: str, today: date) -> Period:
+    """The span a dashboard view covers. Year to date runs to the end of the last ended quarter."""
+    if view in ("Q1", "Q2", "Q3", "Q4"):
+        return quarter(year, int(view[1]))
+    if view == "YTD":
+        return year_to(year, 3 * max(1, quarters_ended(year, today)))
+    return year_to(year, {"H1": 6, "9M": 9, "Y": 12}[view])
+
+
+def default_view(year: int, today: date) -> str:
+    """The last ended quarter of the year (the first quarter if none has ended)."""
+    return f"Q{max(1, quarters_ended(year, today))}"
+
+
+def quarters_in(span: Period) -> list[Period]:
+    """The quarters a span covers, in order."""
+    first = (span.start.month - 1) // 3 + 1
+    last = (span.end.month - 1) // 3 + 1
+    return [quarter(span.year, q) for q in range(first, last + 1)]

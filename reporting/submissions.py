@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 import duckdb
+import pandas as pd
 
 from reporting.db import sql_text
 from reporting.periods import Period, parse
@@ -104,3 +105,39 @@ def unit_statuses(
             late = today > due
         result.append(UnitStatus(unit.code, unit.name, period, state, late, versions))
     return result
+
+
+def cell_label(status: UnitStatus, due_passed: bool) -> str:
+    """One cell of the units × quarters grid: on time, late, missing, rejected, replaced."""
+    if status.state == "missing":
+        return "Chưa nộp" if due_passed else "Chưa đến hạn"
+    if status.state == "rejected":
+        return "Bị từ chối"
+    label = "Nộp chậm" if status.late else "Đúng hạn"
+    replaced = sum(1 for v in status.versions if v.status != "rejected") > len(
+        {v.period for v in status.versions if v.current}
+    )
+    return label + (" · có bản thay thế" if replaced else "")
+
+
+def submission_grid(
+    con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, year: int, today: date, due_days: int = DUE_DAYS
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Reporting units in the subtree × the year's quarters begun by ``today``, and whom to remind of what."""
+    from reporting.periods import quarter
+
+    quarters = [quarter(year, q) for q in range(1, 5) if quarter(year, q).start <= today]
+    rows: dict[str, dict[str, str]] = {}
+    remind: list[tuple[str, str]] = []
+    for q in quarters:
+        due_passed = today > due_date(q, due_days)
+        for status in unit_statuses(con, tree, q, today, due_days):
+            if not (status.unit_code == unit or any(a.code == unit for a in tree.ancestors(status.unit_code))):
+                continue
+            row = rows.setdefault(status.unit_code, {"code": status.unit_code, "name": status.unit_name})
+            row[q.label] = cell_label(status, due_passed)
+            if due_passed and status.state == "missing":
+                remind.append((status.unit_name, f"chưa nộp báo cáo {q.label}"))
+            elif due_passed and status.state == "rejected":
+                remind.append((status.unit_name, f"báo cáo {q.label} bị từ chối, chưa gửi lại bản đúng"))
+    return pd.DataFrame(list(rows.values())), remind

@@ -1,22 +1,33 @@
-"""The store as the pages see it: one read-only connection per process, a cursor per run.
+"""The store as the pages see it: one connection per process, a cursor per call.
 
 DuckDB fails queries when threads share one connection (FIELD-NOTES.md), so
-every script run takes its own cursor. Cached results are keyed on the
-store's path as well as the query, and cleared whenever the store changes.
+every call takes its own cursor. The app is the store's one writing process
+(uploads load through it); cached results are keyed on the store's path and
+cleared after every load.
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from reporting import db, queries
-from reporting.periods import Period, parse
+from ingest.load import Incoming, LoadOutcome, load_files
+from ingest.template import template_bytes, template_file_name
+from reporting import dashboard, db, lagging, queries
+from reporting.catalog import METRICS
+from reporting.periods import Period, parse, quarter
 from reporting.submissions import UnitStatus, unit_statuses
 from reporting.units import UnitTree
+
+
+# Every catalog metric except the year-end ratings, which the unit page shows in their own quarter.
+HISTORY_METRICS: tuple[str, ...] = tuple(m.code for m in METRICS if m.appears == "every")
 
 
 def _store() -> str:
@@ -25,17 +36,21 @@ def _store() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return db.connect(path, read_only=True)
+    if not Path(path).exists():
+        raise db.StoreError(
+            f"Chưa có cơ sở dữ liệu tại {path}. Chạy «make demo» (dữ liệu minh họa) hoặc nạp danh mục đơn vị."
+        )
+    return db.connect(path)
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor for this script run; raises db.StoreError when there is no store."""
-    return _connection(_store()).cursor()
+def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A cursor of the process's connection; raises db.StoreError when there is no store."""
+    return _connection(path or _store()).cursor()
 
 
 @st.cache_data(show_spinner=False)
 def _query(path: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
-    return queries.run(_connection(path).cursor(), name, **dict(params))
+    return queries.run(cursor(path), name, **dict(params))
 
 
 def query(name: str, **params: object) -> pd.DataFrame:
@@ -43,34 +58,141 @@ def query(name: str, **params: object) -> pd.DataFrame:
     return _query(_store(), name, tuple(sorted(params.items())))
 
 
+@st.cache_data(show_spinner=False)
+def _meta(path: str) -> dict[str, str]:
+    return dict(cursor(path).execute("select key, value from store_meta").fetchall())
+
+
 def is_demo() -> bool:
-    meta = dict(query("submissions/store_meta").itertuples(index=False))
-    return meta.get("demo") == "true"
+    return _meta(_store()).get("demo") == "true"
+
+
+def today() -> date:
+    """The demo store is a snapshot: its as-of date is "today" for it; otherwise the calendar's."""
+    as_of = _meta(_store()).get("as_of")
+    return date.fromisoformat(as_of) if is_demo() and as_of else date.today()
 
 
 @st.cache_resource(show_spinner=False)
 def _tree(path: str) -> UnitTree:
-    return UnitTree.from_db(_connection(path).cursor())
+    return UnitTree.from_db(cursor(path))
 
 
 def tree() -> UnitTree:
     return _tree(_store())
 
 
-def periods(today: date) -> list[Period]:
-    """Quarters that have received returns, latest first; quarters not yet ended come last."""
-    found = [parse(code) for code in query("submissions/periods")["period"]]
-    return [p for p in found if p.end < today] + [p for p in found if p.end >= today]
+def years() -> list[int]:
+    """Years with returns, latest first (the current year if there are none yet)."""
+    found = query("dashboard/years")["year"].astype(int).tolist()
+    return found or [today().year]
+
+
+# --- dashboard figures (cached per store and arguments) ---------------------------
 
 
 @st.cache_data(show_spinner=False)
-def _statuses(path: str, period_code: str, today: date) -> list[UnitStatus]:
-    return unit_statuses(_connection(path).cursor(), _tree(path), parse(period_code), today)
+def _call(path: str, name: str, *args: object) -> object:
+    con = cursor(path)
+    if name == "kpis":
+        return dashboard.kpis(con, _tree(path), *args)
+    if name == "lagging":
+        return lagging.lagging_units(con, _tree(path), *args)
+    if name == "branch_list":
+        return dashboard.branch_list(con, *args, _tree(path))
+    return getattr(dashboard, name)(con, *args)
 
 
-def statuses(period: Period, today: date) -> list[UnitStatus]:
-    return _statuses(_store(), period.code, today)
+def kpis(unit: str, span: Period) -> list[dashboard.Kpi]:
+    return _call(_store(), "kpis", unit, span, today())
+
+
+def lagging_units(unit: str, span: Period) -> list[lagging.Lag]:
+    return _call(_store(), "lagging", unit, span, today())
+
+
+def figures(unit: str, span: Period) -> dict[str, float]:
+    return _call(_store(), "figures", unit, span)
+
+
+def by_child(unit: str, span: Period) -> pd.DataFrame:
+    return _call(_store(), "figures_by_child", unit, span)
+
+
+def admissions(unit: str, span: Period) -> pd.DataFrame:
+    return _call(_store(), "admissions_by_child", unit, span)
+
+
+def quarterly(unit: str, span: Period, metrics: tuple[str, ...], years: int = 3) -> pd.DataFrame:
+    """Quarterly series over the last ``years`` years up to the end of the span."""
+    return _call(_store(), "quarterly", unit, span.year - years + 1, span.end, list(metrics))
+
+
+def branch_list(unit: str, span: Period) -> pd.DataFrame:
+    return _call(_store(), "branch_list", unit, span)
+
+
+def target(unit: str, year: int) -> int | None:
+    return _call(_store(), "target", unit, year)
+
+
+def unit_returns(unit: str) -> pd.DataFrame:
+    return _call(_store(), "unit_returns", unit)
+
+
+# --- submissions ------------------------------------------------------------------
+
+
+def periods() -> list[Period]:
+    """Quarters that have received returns, latest first; quarters not yet ended come last."""
+    found = [parse(code) for code in query("submissions/periods")["period"]]
+    now = today()
+    return [p for p in found if p.end < now] + [p for p in found if p.end >= now]
+
+
+@st.cache_data(show_spinner=False)
+def _statuses(path: str, period_code: str, on: date) -> list[UnitStatus]:
+    return unit_statuses(cursor(path), _tree(path), parse(period_code), on)
+
+
+def statuses(period: Period) -> list[UnitStatus]:
+    return _statuses(_store(), period.code, today())
 
 
 def versions(period: Period) -> pd.DataFrame:
     return query("submissions/versions", start=period.start, end=period.end)
+
+
+def findings(submission_id: int) -> pd.DataFrame:
+    return query("submissions/findings", submission_id=submission_id)
+
+
+def load(files: list[Incoming], loaded_by: str = "ứng dụng") -> list[LoadOutcome]:
+    """Archive, check and store uploaded files, then drop every cached figure."""
+    outcomes = load_files(cursor(), files, archive=db.archive_dir(), loaded_by=loaded_by, today=today())
+    st.cache_data.clear()
+    _tree.clear()
+    return outcomes
+
+
+def template_periods(year: int) -> list[Period]:
+    """The year's quarters that have begun, latest first: the periods a template can be made for."""
+    return [quarter(year, q) for q in range(4, 0, -1) if quarter(year, q).start <= today()] or [quarter(year, 1)]
+
+
+def templates_zip(period: Period) -> bytes:
+    """Blank templates for every reporting unit active in the period, as one zip."""
+    t = tree()
+    targets = dict(
+        cursor()
+        .execute("select unit_code, admission_target from targets where year = $year", {"year": period.year})
+        .fetchall()
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for unit in t.reporting_units(period.start, period.end):
+            data = template_bytes(
+                unit, period, t.branches_of(unit.code, period.start, period.end), targets.get(unit.code)
+            )
+            archive.writestr(template_file_name(unit, period), data)
+    return buffer.getvalue()

@@ -1,0 +1,42 @@
+"""Tổng quan: the picture in seconds — KPI cards, lagging communes with reasons, small trends."""
+
+import streamlit as st
+
+from ui import charts, data, filters, nav, widgets
+
+sel = filters.current()
+st.title("Tổng quan")
+nav.breadcrumbs("pages/overview.py")
+st.caption(f"{sel.unit.name} · {sel.label} · so sánh với cùng kỳ năm {sel.year - 1}")
+
+if not data.figures(sel.unit.code, sel.span):
+    widgets.no_data(sel)
+    st.stop()
+
+cards = data.kpis(sel.unit.code, sel.span)
+for row in (cards[:3], cards[3:]):
+    for column, kpi in zip(st.columns(3), row, strict=True):
+        widgets.kpi_card(column, kpi)
+
+st.subheader("Đơn vị cần quan tâm")
+lags = data.lagging_units(sel.unit.code, sel.span)
+if not lags:
+    st.success("Không có đơn vị nào chậm tiến độ hay thiếu báo cáo trong kỳ.")
+for lag in lags:
+    with st.container(border=True):
+        st.page_link(nav.UNIT_PAGE, label=f"**{lag.unit_name}**", query_params=sel.params(unit=lag.unit_code))
+        st.markdown("\n".join(f"- {reason}" for reason in lag.reasons))
+
+st.subheader("Xu hướng theo quý")
+trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained", "members_closing"))
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.quarterly_trend(trend, {"admitted": "Kết nạp mới"}, "Kết nạp đảng viên mới theo quý", "Đảng viên"),
+    key="trend_admitted",
+)
+right.plotly_chart(
+    charts.quarterly_trend(
+        trend, {"members_closing": "Tổng số đảng viên"}, "Tổng số đảng viên cuối quý", "Đảng viên", kind="line"
+    ),
+    key="trend_members",
+)

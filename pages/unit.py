@@ -1,0 +1,64 @@
+"""Đơn vị: one unit at any level — every indicator over time, its children, its returns, why it is flagged."""
+
+import streamlit as st
+
+from reporting.catalog import ORG_TYPES
+from reporting.dashboard import indicator_history
+from ui import data, filters, nav, widgets
+from ui.format import fmt_date, fmt_datetime
+
+sel = filters.current()
+unit = sel.unit
+st.title(unit.name)
+nav.breadcrumbs("pages/unit.py")
+active = f" · hoạt động từ {fmt_date(unit.active_from)}" if unit.active_from else ""
+st.caption(f"{ORG_TYPES.get(unit.org_type, unit.org_type)} · mã {unit.code}{active} · {sel.label}")
+
+if unit.reports:
+    for lag in data.lagging_units(unit.code, sel.span):
+        st.warning("**Cần quan tâm:**\n" + "\n".join(f"- {r}" for r in lag.reasons), icon=":material/flag:")
+
+st.subheader("Các chỉ tiêu theo quý")
+history = indicator_history(data.quarterly(unit.code, sel.span, tuple(data.HISTORY_METRICS)))
+if history.empty:
+    widgets.no_data(sel)
+else:
+    st.dataframe(history, hide_index=True, width="stretch")
+
+children = (
+    data.branch_list(unit.code, sel.span) if unit.reports or unit.is_branch else data.by_child(unit.code, sel.span)
+)
+if not unit.is_branch and len(children):
+    st.subheader("Chi bộ trực thuộc" if unit.reports else "Đơn vị trực thuộc")
+    if unit.reports:
+        columns = {
+            "branch_members": ("Đảng viên", "count"),
+            "missed_regular": ("Tháng thiếu sinh hoạt", "count"),
+            "quarters_without_thematic": ("Quý không có chuyên đề", "count"),
+            "rating_good_pct": ("% buổi Tốt", "percent"),
+        }
+    else:
+        flagged = {lag.unit_code: "; ".join(lag.reasons) for lag in data.lagging_units(unit.code, sel.span)}
+        children = children.assign(status=children["code"].map(flagged).fillna("Bình thường"))
+        columns = {
+            "members_closing": ("Đảng viên cuối kỳ", "count"),
+            "admitted": ("Kết nạp trong kỳ", "count"),
+            "status": ("Tình trạng", "text"),
+        }
+    widgets.unit_table(children, columns, sel)
+
+st.subheader("Các báo cáo đã nhận")
+returns = data.unit_returns(unit.code)
+if returns.empty:
+    st.info("Đơn vị chưa gửi báo cáo nào.")
+else:
+    st.dataframe(
+        returns.assign(
+            received_at=returns["received_at"].map(fmt_datetime),
+            status=returns["status"].map(widgets.STATUS_LABEL)
+            + returns["superseded_by"].notna().map({True: " (đã thay thế)", False: ""}),
+        )[["submission_id", "period", "received_at", "file_name", "status", "errors", "warnings"]],
+        column_config=widgets.VERSION_COLUMNS,
+        hide_index=True,
+        width="stretch",
+    )

@@ -1,0 +1,31 @@
+-- grain: one row per reporting unit in $unit's subtree and quarter in [$start, $end]: branches that
+-- reported, and those of them with no thematic meeting in the quarter (monthly returns add up).
+with subtree as (
+    select unit_code from unit_closure where ancestor_code = $unit
+),
+
+branch_quarters as (
+    select
+        s.unit_code as reporting_code,
+        o.unit_code as branch_code,
+        year(o.period_start) as year,
+        quarter(o.period_start) as quarter,
+        sum(o.value) filter (where o.metric = 'thematic_meetings') as thematic
+    from observations as o
+    join submissions as s using (submission_id)
+    join subtree as t on t.unit_code = s.unit_code
+    where o.metric in ('thematic_meetings', 'branch_members')
+      and o.period_start >= $start
+      and o.period_end <= $end
+    group by all
+)
+
+select
+    reporting_code,
+    year,
+    quarter,
+    cast(count(*) as integer) as branches,
+    cast(count(*) filter (where coalesce(thematic, 0) = 0) as integer) as without_thematic
+from branch_quarters
+group by reporting_code, year, quarter
+order by reporting_code, year, quarter

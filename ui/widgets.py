@@ -1,0 +1,89 @@
+"""Small page parts shared by several pages: KPI cards, the empty-period notice, unit tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from reporting.dashboard import Kpi
+from reporting.numbers import fmt_number, fmt_percent
+from ui import nav
+from ui.filters import Selection
+
+
+STATUS_LABEL = {"accepted": "Hợp lệ", "warnings": "Hợp lệ, có cảnh báo", "rejected": "Bị từ chối"}
+OUTCOME_LABEL = {
+    "loaded": "đã nạp",
+    "replaced": "đã nạp, thay thế phiên bản trước",
+    "unchanged": "giống bản đã nhận, không thay đổi",
+    "rejected": "bị từ chối",
+}
+VERSION_COLUMNS = {
+    "submission_id": "Phiên bản",
+    "unit_code": "Mã",
+    "unit_name": "Đơn vị",
+    "period": "Kỳ",
+    "received_at": "Nhận lúc",
+    "file_name": "Tệp",
+    "status": "Kết quả",
+    "errors": "Lỗi",
+    "warnings": "Cảnh báo",
+}
+
+
+def no_data(sel: Selection, what: str = "số liệu") -> None:
+    st.info(f"Chưa có {what} của {sel.unit.name} cho {sel.label}.", icon=":material/info:")
+
+
+def kpi_card(column, kpi: Kpi) -> None:
+    if kpi.value is None:
+        column.metric(kpi.label, "–", border=True)
+        return
+    shown = fmt_percent(kpi.value) if kpi.percent else fmt_number(kpi.value)
+    delta = None
+    if kpi.previous is not None:
+        change = kpi.value - kpi.previous
+        delta = (fmt_number(change, 1) + " điểm %") if kpi.percent else fmt_number(change)
+        if change > 0:
+            delta = "+" + delta
+    column.metric(
+        kpi.label,
+        shown,
+        delta=delta,
+        delta_color="off" if kpi.key in ("discipline", "inspections") else "normal",
+        delta_description="so với cùng kỳ năm trước",
+        border=True,
+    )
+    if kpi.note:
+        column.caption(kpi.note)
+
+
+Column = tuple[str, str]  # (Vietnamese header, kind: "count", "percent", "decimal", "progress" or "text")
+_FORMATS = {
+    "count": lambda v: fmt_number(v),
+    "percent": lambda v: fmt_percent(v),
+    "decimal": lambda v: fmt_number(v, 2),
+}
+
+
+def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection) -> None:
+    """A table whose unit names open the unit's page, its numbers in Vietnamese notation.
+
+    Numbers are formatted for display through a Styler (Babel: "1.234", "72,5%"), so the
+    browser's locale cannot change them and sorting still uses the values.
+    """
+    shown = df.copy()
+    shown["link"] = [
+        nav.unit_url(code, sel) + f"#{name}" for code, name in zip(shown["code"], shown["name"], strict=True)
+    ]
+    shown = shown[["link", *columns]]
+    config: dict[str, object] = {"link": st.column_config.LinkColumn("Đơn vị", display_text=r"#(.*)$")}
+    formats = {}
+    for column, (label, kind) in columns.items():
+        if kind == "progress":
+            config[column] = st.column_config.ProgressColumn(label, format="%.0f%%", min_value=0, max_value=100)
+        else:
+            config[column] = st.column_config.Column(label)
+            if kind in _FORMATS:
+                formats[column] = lambda v, f=_FORMATS[kind]: "–" if pd.isna(v) else f(v)
+    st.dataframe(shown.style.format(formats), column_config=config, hide_index=True, width="stretch")
