@@ -22,10 +22,11 @@ st.subheader("Đơn vị cần quan tâm")
 lags = data.lagging_units(sel.unit.code, sel.span)
 if not lags:
     st.success("Không có đơn vị nào chậm tiến độ hay thiếu báo cáo trong kỳ.")
-for lag in lags:
-    with st.container(border=True):
-        st.page_link(nav.UNIT_PAGE, label=f"**{lag.unit_name}**", query_params=sel.params(unit=lag.unit_code))
-        st.markdown("\n".join(f"- {reason}" for reason in lag.reasons))
+for first in range(0, len(lags), 2):
+    for column, lag in zip(st.columns(2), lags[first : first + 2], strict=False):
+        box = column.container(border=True)
+        box.page_link(nav.UNIT_PAGE, label=f"**{lag.unit_name}**", query_params=sel.params(unit=lag.unit_code))
+        box.markdown("\n".join(f"- {reason}" for reason in lag.reasons))
 
 st.subheader("Xu hướng theo quý")
 trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained", "members_closing"))
@@ -40,3 +41,4 @@ right.plotly_chart(
     ),
     key="trend_members",
 )
+st.caption("Số đảng viên theo báo cáo đã nhận: quý có đơn vị chưa nộp thì tổng chỉ gồm các đơn vị đã nộp.")

@@ -124,7 +124,7 @@ def lagging_units(
             lag = lags.get(status.unit_code)
             if lag is None:
                 continue
-            if status.state == "missing" and today > due:
+            if status.state in ("missing", "partial") and today > due:
                 lag.add("missing", f"Chưa nộp báo cáo {q.label} (hạn {due:%d/%m/%Y})")
             elif status.state == "rejected" and today > due:
                 lag.add("rejected", f"Báo cáo {q.label} bị từ chối, chưa gửi lại bản đúng")

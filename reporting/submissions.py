@@ -13,12 +13,13 @@ from reporting.db import sql_text
 from reporting.periods import Period, parse
 from reporting.units import UnitTree
 
-ReturnState = Literal["accepted", "warnings", "rejected", "missing"]
+ReturnState = Literal["accepted", "warnings", "partial", "rejected", "missing"]
 DUE_DAYS = 15  # default due date: 15 days after the period ends (configurable)
 
 STATE_LABEL: dict[str, str] = {
     "accepted": "Đã nhận",
     "warnings": "Đã nhận, có cảnh báo",
+    "partial": "Chưa đủ các tháng",
     "rejected": "Bị từ chối, chờ gửi lại",
     "missing": "Chưa nộp",
 }
@@ -100,6 +101,8 @@ def unit_statuses(
             state: ReturnState = "warnings" if any(v.status == "warnings" for v in current) else "accepted"
             first_complete = max(min(v.received_at for v in current if v.period == p) for p in covered)
             late = first_complete.date() > due
+        elif current:
+            state, late = "partial", today > due  # a monthly unit with some months of the quarter in
         else:
             state = "rejected" if versions else "missing"
             late = today > due
@@ -111,6 +114,9 @@ def cell_label(status: UnitStatus, due_passed: bool) -> str:
     """One cell of the units × quarters grid: on time, late, missing, rejected, replaced."""
     if status.state == "missing":
         return "Chưa nộp" if due_passed else "Chưa đến hạn"
+    if status.state == "partial":
+        months = len({v.period for v in status.versions if v.current})
+        return f"{'Thiếu tháng' if due_passed else 'Đang nộp'} ({months}/{status.period.months} tháng)"
     if status.state == "rejected":
         return "Bị từ chối"
     label = "Nộp chậm" if status.late else "Đúng hạn"
@@ -138,6 +144,8 @@ def submission_grid(
             row[q.label] = cell_label(status, due_passed)
             if due_passed and status.state == "missing":
                 remind.append((status.unit_name, f"chưa nộp báo cáo {q.label}"))
+            elif due_passed and status.state == "partial":
+                remind.append((status.unit_name, f"chưa nộp đủ báo cáo các tháng của {q.label}"))
             elif due_passed and status.state == "rejected":
                 remind.append((status.unit_name, f"báo cáo {q.label} bị từ chối, chưa gửi lại bản đúng"))
     return pd.DataFrame(list(rows.values())), remind

@@ -1,57 +1,111 @@
-"""The app on the demo store, run as Streamlit runs it (AppTest)."""
+"""Every page on the demo store, as Streamlit runs it (AppTest), at every level of the tree."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from reporting import db
+from ui.nav import PAGES
 
-APP = db.PROJECT_ROOT / "app.py"
+APP = str(db.PROJECT_ROOT / "app.py")
+LEVELS = {"province": "MS", "commune": "X07", "branch": "X07-CB03"}
 
 
-@pytest.fixture
-def app(demo_store, monkeypatch):
-    monkeypatch.setenv("RETURNS_DB", str(demo_store["path"]))
-    at = AppTest.from_file(str(APP), default_timeout=30)
+def open_app(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def test_submissions_page_on_demo(app, demo_store):
-    assert app.title[0].value == "Báo cáo đã nhận"
-    assert "Dữ liệu minh họa" in app.sidebar.warning[0].value
-    assert app.selectbox[0].value.code == "2026-Q3"  # latest period first
-    metrics = {m.label: m.value for m in app.metric}
-    con = db.connect(demo_store["path"], read_only=True)
-    # A unit has returned the quarter when its current returns cover its three months (quarterly or monthly).
-    expected = con.execute(
-        """
-        select count(*) from (
-            select unit_code from current_submissions
-            where period_start >= date '2026-07-01' and period_end <= date '2026-09-30'
-            group by unit_code
-            having sum(date_diff('month', period_start, period_end) + 1) = 3
-        )
-        """
-    ).fetchone()[0]
-    assert metrics["Đơn vị phải nộp"] == "24"
-    assert metrics["Đã nhận"] == f"{expected}/24"
-    assert metrics["Chưa có báo cáo hợp lệ"] == str(24 - expected)
-    units = app.dataframe[0].value
-    assert len(units) == 24
-    assert set(units.loc[units["Tình trạng"].str.startswith("Chưa nộp"), "Mã"]) == {"X13", "X20"}
+@pytest.fixture
+def demo_env(demo_store, monkeypatch):
+    monkeypatch.setenv("RETURNS_DB", str(demo_store["path"]))
+    return demo_store
 
 
-def test_other_period_and_versions(app):
-    app.selectbox[0].select_index(next(i for i, p in enumerate(app.selectbox[0].options) if p == "Quý II/2025")).run()
-    assert not app.exception
-    versions = app.dataframe[1].value
-    assert "Bị từ chối" in set(versions["status"])  # the demo's one rejected first version
+@pytest.mark.parametrize("level", list(LEVELS))
+@pytest.mark.parametrize("page", [p[0] for p in PAGES])
+def test_every_page_at_every_level(demo_env, page, level):
+    at = open_app({"unit": LEVELS[level]})
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title
+    assert "Dữ liệu minh họa" in at.sidebar.warning[0].value
+
+
+def test_overview_for_the_province(demo_env):
+    at = open_app({"year": "2026", "view": "Q3"})
+    assert at.title[0].value == "Tổng quan"
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Kết nạp đảng viên từ đầu năm"] == "438"
+    assert cards["Báo cáo nộp đúng hạn"] == "20"
+    flagged = " ".join(m.value for m in at.markdown)
+    assert "Chưa nộp báo cáo Quý III/2026 (hạn 15/10/2026)" in flagged
+    assert "chậm so với tiến độ 75% sau 3 quý" in flagged
+
+
+def test_url_sets_the_filters(demo_env):
+    at = open_app({"year": "2025", "view": "H1", "unit": "X04"})
+    assert at.sidebar.selectbox(key="f_year").value == 2025
+    assert at.sidebar.selectbox(key="f_view").value == "H1"
+    assert at.sidebar.selectbox(key="f_level_0").value == "X04"
+    assert at.caption[0].value.startswith("Đảng ủy xã Đông Sơn · 6 tháng đầu năm 2025")
+    # Changing a filter writes the URL back, so a copied link opens the same view.
+    at.sidebar.selectbox(key="f_view").set_value("Q2").run()
+    assert at.query_params["view"] == "Q2"
+    assert at.query_params["unit"] == "X04"
+
+
+def test_picking_a_branch_in_the_tree(demo_env):
+    at = open_app({"unit": "X07"})
+    branch = at.sidebar.selectbox(key="f_level_1")
+    assert branch.value == ""  # the whole commune
+    branch.set_value("X07-CB03").run()
+    assert at.query_params["unit"] == "X07-CB03"
+    at.sidebar.selectbox(key="f_level_0").set_value("").run()
+    assert at.query_params["unit"] == "MS"
+
+
+def test_invalid_url_values_fall_back(demo_env):
+    at = open_app({"year": "1999", "view": "Q9", "unit": "NOPE"})
+    assert at.sidebar.selectbox(key="f_year").value == 2026
+    assert at.sidebar.selectbox(key="f_view").value == "Q3"  # the last ended quarter of the demo's as-of date
+    assert at.caption[0].value.startswith("Tỉnh ủy Minh Sơn")
+
+
+def test_period_without_data_says_so(demo_env):
+    at = open_app({"year": "2026", "view": "Q4", "unit": "X07"})  # the quarter has not ended
+    assert not at.exception
+    assert at.info[0].value == "Chưa có số liệu của Đảng ủy xã Kim Bảng cho Quý IV/2026."
+
+
+def test_unit_page_shows_reasons_children_and_versions(demo_env):
+    at = open_app({"unit": "X05"})
+    at.switch_page("pages/unit.py").run()
+    assert at.title[0].value == "Đảng ủy xã Hòa Thuận"
+    versions = at.dataframe[-1].value
+    assert "Bị từ chối" in set(versions["status"])  # the demo's rejected first version of Q2/2025
+    at = open_app({"unit": "X13"})
+    at.switch_page("pages/unit.py").run()
+    assert "Chưa nộp báo cáo Quý III/2026" in at.warning[0].value
+
+
+def test_submissions_page(demo_env):
+    at = open_app({})
+    at.switch_page("pages/submissions.py").run()
+    grid = at.dataframe[0].value
+    assert len(grid) == 24
+    reminders = " ".join(m.value for m in at.markdown)
+    assert "**Đảng ủy xã Phú Xuyên**: chưa nộp báo cáo Quý III/2026" in reminders
 
 
 def test_no_store_says_so_plainly(tmp_path, monkeypatch):
     monkeypatch.setenv("RETURNS_DB", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(str(APP), default_timeout=30)
+    at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     assert not at.exception
     assert "Chưa có cơ sở dữ liệu" in at.error[0].value
+    assert not (tmp_path / "none.duckdb").exists()  # looking never creates an empty store

@@ -78,7 +78,7 @@ def bars_by_unit(df: pd.DataFrame, series: dict[str, str], title: str, axis: str
     for (column, label), color in zip(series.items(), SERIES_COLORS, strict=False):
         fig.add_trace(
             go.Bar(
-                x=df[column] if column in df else 0,
+                x=df.get(column, 0),
                 y=df["name"],
                 name=label,
                 orientation="h",

@@ -25,7 +25,6 @@ from reporting.periods import Period, parse, quarter
 from reporting.submissions import UnitStatus, unit_statuses
 from reporting.units import UnitTree
 
-
 # Every catalog metric except the year-end ratings, which the unit page shows in their own quarter.
 HISTORY_METRICS: tuple[str, ...] = tuple(m.code for m in METRICS if m.appears == "every")
 

@@ -10,7 +10,6 @@ from reporting.numbers import fmt_number, fmt_percent
 from ui import nav
 from ui.filters import Selection
 
-
 STATUS_LABEL = {"accepted": "Hợp lệ", "warnings": "Hợp lệ, có cảnh báo", "rejected": "Bị từ chối"}
 OUTCOME_LABEL = {
     "loaded": "đã nạp",
