@@ -1,8 +1,12 @@
-"""End to end: `streamlit run` on the demo store, driven in Debian's headless Chromium."""
+"""End to end: `streamlit run` on a copy of the demo store, driven in Debian's headless Chromium.
+
+Screenshots of every page at 1366×768 land in test-artifacts/ for review.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from reporting import db
+from ui.nav import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 CHROMIUM = "/usr/bin/chromium"
@@ -27,11 +32,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo_store):
+def server(demo_store, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is missing: `make test` installs it (make browser-deps).")
+    folder = tmp_path_factory.mktemp("browser-store")
+    shutil.copy(demo_store["path"], folder / "returns.duckdb")  # the upload test writes to it
     port = _free_port()
-    env = dict(os.environ, RETURNS_DB=str(demo_store["path"]))
+    env = dict(os.environ, RETURNS_DB=str(folder / "returns.duckdb"))
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -66,50 +73,106 @@ def server(demo_store):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="vi-VN")
-        yield page
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )  # fmt: skip
+        yield browser
         browser.close()
 
 
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    yield page
+    page.close()
+
+
+def _ready(page) -> None:
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_timeout(300)
+    page.wait_for_selector(READY, timeout=60_000)
+
+
 def _shot(page, name: str) -> None:
-    """Screenshot for review; tables draw on a canvas after the script finishes, so let them paint."""
+    """Screenshot for review; tables and charts paint after the script finishes, so let them."""
     ARTIFACTS.mkdir(exist_ok=True)
-    if page.locator("[data-testid='stDataFrame']").count():
-        page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
-        page.wait_for_timeout(600)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def test_submissions_page_in_browser(page, server):
-    page.goto(server)
-    page.wait_for_selector(READY, timeout=30_000)
-    page.get_by_role("heading", name="Báo cáo đã nhận").wait_for()
-    assert page.get_by_text("Dữ liệu minh họa").is_visible()
-    assert page.get_by_text("22/24").is_visible()
-    _shot(page, "submissions")
-    # Choose another quarter, as a user would.
-    page.get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="Quý II/2025", exact=True).click()
-    page.wait_for_selector(READY, timeout=30_000)
-    page.get_by_text("Hạn nộp Quý II/2025: 15/07/2025").wait_for()
-    _shot(page, "submissions-q2-2025")
+@pytest.mark.parametrize("unit", ["MS", "X07"])
+def test_every_page_renders(page, server, unit):
+    for file, _title, path, _ in PAGES:
+        page.goto(f"{server}/{'' if file == PAGES[0][0] else path}?unit={unit}")
+        _ready(page)
+        assert page.locator("[data-testid='stException']").count() == 0, file
+        page.get_by_role("heading", level=1).first.wait_for()
+        _shot(page, f"{path}-{unit}")
 
 
-def test_no_traceback_anywhere(page, server):
-    page.goto(server)
-    page.wait_for_selector(READY, timeout=30_000)
-    assert page.locator("[data-testid='stException']").count() == 0
+def test_click_a_commune_bar_opens_its_page(page, server):
+    page.goto(f"{server}/phat-trien-dang-vien?year=2026&view=Q3")
+    _ready(page)
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    chart.scroll_into_view_if_needed()
+    bar = chart.locator("g.trace.bars path").last  # the top bar: the commune furthest behind
+    bar.wait_for()
+    page.wait_for_timeout(1000)  # Plotly binds its click handlers after drawing
+    for _attempt in range(3):  # under load the first click can land before they are bound
+        box = bar.bounding_box()  # Plotly's drag layer covers the bars: click where a person would
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            page.wait_for_url("**/don-vi?**", timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; try the click again
+            continue
+    page.wait_for_url("**/don-vi?**", timeout=10_000)
+    _ready(page)
+    assert page.get_by_role("heading", level=1).first.inner_text() == "Đảng ủy xã Đông Sơn"
+    assert "unit=X04" in page.url and "year=2026" in page.url and "view=Q3" in page.url
+    _shot(page, "click-to-unit")
+
+
+def test_copied_url_opens_the_same_view(browser, page, server):
+    page.goto(f"{server}/kiem-tra-giam-sat?year=2025&view=H1&unit=X11")
+    _ready(page)
+    caption = page.locator("[data-testid='stCaptionContainer']").first.inner_text()
+    copied = page.url
+    other = browser.new_page(viewport={"width": 1366, "height": 768})
+    other.goto(copied)
+    _ready(other)
+    assert other.locator("[data-testid='stCaptionContainer']").first.inner_text() == caption
+    assert caption.startswith("Đảng ủy xã Nghĩa Hưng · 6 tháng đầu năm 2025")
+    assert other.get_by_role("heading", level=1).first.inner_text() == "Kiểm tra, giám sát"
+    other.close()
+
+
+def test_changing_a_filter_updates_the_url(page, server):
+    page.goto(f"{server}/?year=2026&view=Q3")
+    _ready(page)
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(1).click()  # "Kỳ xem"
+    page.get_by_role("option", name="6 tháng đầu năm", exact=True).click()
+    _ready(page)
+    assert "view=H1" in page.url
+
+
+def test_upload_a_sample_return(page, server, demo_store):
+    sample = next(demo_store["samples"].glob("01_hop-le_*.xlsx"))
+    page.goto(f"{server}/nop-bao-cao")
+    _ready(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(sample))
+    _ready(page)
+    page.get_by_role("button", name="Kiểm tra và nạp").click()
+    _ready(page)
+    page.get_by_text(f"{sample.name}: đã nạp").wait_for(timeout=30_000)
+    _shot(page, "upload-result")
+    page.goto(f"{server}/nop-bao-cao")
+    _ready(page)
+    assert page.get_by_text("Đảng ủy xã Phú Xuyên", exact=False).count() >= 1
+    assert page.get_by_text("chưa nộp báo cáo Quý III/2026").count() == 1  # one commune left to remind
