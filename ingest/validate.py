@@ -15,6 +15,7 @@ from ingest.context import CheckContext
 from ingest.findings import Finding, error, warning
 from ingest.layout import INFO_SHEET
 from ingest.read import RawCell, RawReturn
+from reporting import settings
 from reporting.catalog import BY_CODE, MEETING_RATINGS, SHEETS, TEMPLATE_VERSION, Metric, sheets_for
 from reporting.numbers import NumberTextError, fmt_number, fmt_value, parse_number
 from reporting.periods import Period, PeriodError, parse_return_period
@@ -32,7 +33,8 @@ DISCIPLINED_MEMBERS = ("disc_member_reprimand", "disc_member_warning", "disc_mem
 class CheckSettings:
     """The configurable rules (DOMAIN.md marks them **configurable**)."""
 
-    excellent_share_of_good: float = 0.20  # warn when excellent > 20% of good
+    # warn when excellent > this share of good (settings.toml)
+    excellent_share_of_good: float = field(default_factory=lambda: settings.current().excellent_share_of_good)
 
 
 @dataclass

@@ -60,13 +60,19 @@ st.download_button(
 
 st.subheader("Các tệp đã nhận")
 versions = data.versions(sel.span)
-st.dataframe(
-    versions.assign(
+widgets.unit_table(
+    versions.rename(columns={"unit_code": "code", "unit_name": "name"}).assign(
         received_at=versions["received_at"].map(fmt_datetime),
-        status=versions["status"].map(widgets.STATUS_LABEL)
-        + versions["superseded"].map({True: " (đã thay thế)", False: ""}),
-    )[list(widgets.VERSION_COLUMNS)],
-    column_config=widgets.VERSION_COLUMNS,
-    hide_index=True,
-    width="stretch",
+        status=versions["status"].map(widgets.STATUS_LABEL) + versions["superseded"].map({True: " (đã thay thế)", False: ""}),
+    ),
+    {
+        "submission_id": ("Phiên bản", "text"),
+        "period": ("Kỳ", "text"),
+        "received_at": ("Nhận lúc", "text"),
+        "file_name": ("Tệp", "text"),
+        "status": ("Kết quả", "text"),
+        "errors": ("Lỗi", "count"),
+        "warnings": ("Cảnh báo", "count"),
+    },
+    sel,
 )

@@ -49,7 +49,9 @@ if not unit.is_branch and len(children):
 
 st.subheader("Các báo cáo đã nhận")
 returns = data.unit_returns(unit.code)
-if returns.empty:
+if returns.empty and not unit.reports:
+    st.info("Báo cáo do các đảng ủy cấp xã gửi; xem trang «Tình hình nộp báo cáo».")
+elif returns.empty:
     st.info("Đơn vị chưa gửi báo cáo nào.")
 else:
     st.dataframe(

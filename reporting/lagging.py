@@ -1,6 +1,6 @@
 """Which communes lag, and why, in sentences a standing committee reads in seconds.
 
-The rule (thresholds configurable in ``LagSettings``) flags a reporting unit when:
+The rule (thresholds in ``settings.toml``, see reporting/settings.py) flags a reporting unit when:
 
 1. its admissions from 1 January are below ``pace_ratio`` of the pro-rata pace
    of its annual target (default 60%: after two quarters, under 30% of target);
@@ -19,7 +19,7 @@ from datetime import date
 
 import duckdb
 
-from reporting import queries
+from reporting import queries, settings
 from reporting.catalog import REPORTING_ORG_TYPES
 from reporting.numbers import fmt_number, fmt_percent
 from reporting.periods import Period, quarter, quarters_in
@@ -29,9 +29,11 @@ from reporting.units import UnitTree
 
 @dataclass(frozen=True)
 class LagSettings:
-    pace_ratio: float = 0.6
-    weak_share: float = 0.2
-    thematic_share: float = 0.1
+    """The lagging thresholds; defaults come from ``settings.toml`` (reporting/settings.py)."""
+
+    pace_ratio: float = field(default_factory=lambda: settings.current().pace_ratio)
+    weak_share: float = field(default_factory=lambda: settings.current().weak_share)
+    thematic_share: float = field(default_factory=lambda: settings.current().thematic_share)
     due_days: int = DUE_DAYS
 
 

@@ -9,12 +9,13 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from reporting import settings
 from reporting.db import sql_text
 from reporting.periods import Period, parse
 from reporting.units import UnitTree
 
 ReturnState = Literal["accepted", "warnings", "partial", "rejected", "missing"]
-DUE_DAYS = 15  # default due date: 15 days after the period ends (configurable)
+DUE_DAYS = settings.current().due_days  # days after the period's end (settings.toml)
 
 STATE_LABEL: dict[str, str] = {
     "accepted": "Đã nhận",

@@ -117,6 +117,8 @@ def test_every_page_renders(page, server, unit):
 
 
 def test_click_a_commune_bar_opens_its_page(page, server):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(f"{server}/phat-trien-dang-vien?year=2026&view=Q3")
     _ready(page)
     chart = page.locator("[data-testid='stPlotlyChart']").first
@@ -130,7 +132,7 @@ def test_click_a_commune_bar_opens_its_page(page, server):
         try:
             page.wait_for_url("**/don-vi?**", timeout=10_000)
             break
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError; try the click again
+        except PlaywrightTimeout:
             continue
     page.wait_for_url("**/don-vi?**", timeout=10_000)
     _ready(page)
