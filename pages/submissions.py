@@ -63,7 +63,8 @@ versions = data.versions(sel.span)
 widgets.unit_table(
     versions.rename(columns={"unit_code": "code", "unit_name": "name"}).assign(
         received_at=versions["received_at"].map(fmt_datetime),
-        status=versions["status"].map(widgets.STATUS_LABEL) + versions["superseded"].map({True: " (đã thay thế)", False: ""}),
+        status=versions["status"].map(widgets.STATUS_LABEL)
+        + versions["superseded"].map({True: " (đã thay thế)", False: ""}),
     ),
     {
         "submission_id": ("Phiên bản", "text"),
