@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from python_calamine import CalamineError, CalamineWorkbook
 
 from ingest import layout
+from ingest.container import OLE_MAGIC, ZIP_MAGIC, Container, inspect
 from ingest.findings import Finding, error
 from reporting.catalog import SHEETS, metrics_of_sheet
 from reporting.text import clean_text, fold
@@ -40,6 +41,8 @@ class RawReturn:
     branches: list[RawBranch] = field(default_factory=list)
     sheets: dict[str, str] = field(default_factory=dict)  # sheet key -> name in the file
     problems: list[Finding] = field(default_factory=list)
+    container: Container = field(default_factory=Container)
+    merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)  # 0-based
 
     @property
     def readable(self) -> bool:
@@ -47,9 +50,10 @@ class RawReturn:
         return not any(p.rule in UNREADABLE_RULES for p in self.problems)
 
 
-UNREADABLE_RULES = frozenset({"file_empty", "file_not_excel", "file_unreadable", "not_a_return"})
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+UNREADABLE_RULES = frozenset(
+    {"file_empty", "file_not_excel", "file_unreadable", "not_a_return", "zip_bomb", "macro", "external_links",
+     "encrypted", "xml_forbidden"}
+)  # fmt: skip
 
 
 def read_return(data: bytes, file_name: str) -> RawReturn:
@@ -58,13 +62,17 @@ def read_return(data: bytes, file_name: str) -> RawReturn:
     if not data:
         raw.problems.append(error("file_empty", f"Tệp «{file_name}» rỗng (0 byte). Gửi lại tệp báo cáo đã lưu."))
         return raw
-    if not (data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC)):
+    if not (data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC)):
         raw.problems.append(
             error(
                 "file_not_excel",
                 f"Tệp «{file_name}» không phải là tệp Excel. Dùng mẫu báo cáo .xlsx do Ban Tổ chức phát hành.",
             )
         )
+        return raw
+    raw.container = inspect(data, file_name)
+    if raw.container.refused:
+        raw.problems.extend(raw.container.problems)
         return raw
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -110,7 +118,10 @@ def read_return(data: bytes, file_name: str) -> RawReturn:
 
 
 def _rows(raw: RawReturn, book: CalamineWorkbook, sheet_name: str) -> list[list[object]]:
-    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=layout.MAX_ROWS + 1)
+    sheet = book.get_sheet_by_name(sheet_name)
+    if sheet.merged_cell_ranges:
+        raw.merged[sheet_name] = list(sheet.merged_cell_ranges)
+    rows = sheet.to_python(skip_empty_area=False, nrows=layout.MAX_ROWS + 1)
     if len(rows) > layout.MAX_ROWS:
         raw.problems.append(
             error(

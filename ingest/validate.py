@@ -13,7 +13,7 @@ from typing import Literal
 
 from ingest.context import CheckContext
 from ingest.findings import Finding, error, warning
-from ingest.layout import INFO_SHEET
+from ingest.layout import INFO_SHEET, cell_ref
 from ingest.read import RawCell, RawReturn
 from reporting import settings
 from reporting.catalog import BY_CODE, MEETING_RATINGS, SHEETS, TEMPLATE_VERSION, Metric, sheets_for
@@ -95,6 +95,7 @@ class _Checker:
         self.period: Period | None = None
         self.period_text: str | None = None
         self.failed: set[tuple[str, str]] = set()  # (unit or branch code, metric) that did not parse
+        self.unusable: set[tuple[str, str]] = set()  # (sheet, cell) whose value cannot be trusted
         self.expected_branches: dict[str, object] = {}
 
     def run(self) -> CheckResult:
@@ -107,6 +108,7 @@ class _Checker:
                     self.expected_branches = {
                         b.code: b for b in self.ctx.tree.branches_of(self.unit_code, self.period.start, self.period.end)
                     }
+                self._container_checks()
                 self._parse_unit_values()
                 self._parse_branches(known)
                 if known:
@@ -233,10 +235,69 @@ class _Checker:
                 )
             )
 
+    # --- the file itself ----------------------------------------------------
+
+    def _input_cells(self) -> list[RawCell]:
+        cells = list(self.raw.unit_cells.values())
+        for row in self.raw.branches:
+            cells.extend(row.values.values())
+        return cells
+
+    def _container_checks(self) -> None:
+        """Hidden sheets, formulas and merged cells in the input cells."""
+        box = self.raw.container
+        for name in self.raw.sheets.values():
+            if name in box.hidden_sheets:
+                self.findings.append(
+                    warning(
+                        "sheet_hidden",
+                        "Trang đang bị ẩn; số liệu vẫn được đọc. Bỏ ẩn trang (chuột phải vào tên trang > Bỏ ẩn) "
+                        "và kiểm tra lại số liệu trước khi gửi.",
+                        name,
+                    )
+                )
+        for cell in self._input_cells():
+            cached = box.formulas.get(cell.sheet, {}).get(cell.ref)
+            if cached is not None and (box.never_calculated or not cached):
+                self.findings.append(
+                    error(
+                        "formula_uncalculated",
+                        "Ô có công thức nhưng giá trị chưa được Excel tính (tệp do phần mềm khác tạo ra). Mở tệp bằng "
+                        "Excel, lưu lại rồi gửi; tốt nhất nhập thẳng con số thay cho công thức.",
+                        cell.sheet,
+                        cell.ref,
+                    )
+                )
+                self.unusable.add((cell.sheet, cell.ref))
+            elif cached is not None:
+                self.findings.append(
+                    warning(
+                        "formula_input",
+                        "Ô dùng công thức; hệ thống lấy giá trị Excel đã tính. Nên nhập thẳng con số.",
+                        cell.sheet,
+                        cell.ref,
+                    )
+                )
+            for (r1, c1), (r2, c2) in self.raw.merged.get(cell.sheet, ()):
+                if r1 <= _row(cell.ref) <= r2 and c1 <= _col(cell.ref) <= c2:
+                    span = f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}"
+                    self.findings.append(
+                        error(
+                            "merged_input",
+                            f"Ô nằm trong vùng gộp ô {span}. Bỏ gộp ô (Trang đầu > Gộp và căn giữa) rồi nhập số liệu "
+                            "vào từng ô.",
+                            cell.sheet,
+                            cell.ref,
+                        )
+                    )
+                    break
+
     # --- numbers --------------------------------------------------------
 
     def _number(self, metric: Metric, cell: RawCell, what: str) -> float | None:
         """Parse one input cell; record a finding and return None when it is not a valid figure."""
+        if (cell.sheet, cell.ref) in self.unusable:
+            return None  # already reported: a formula Excel never calculated
         value = cell.value
         if value is None:
             if metric.required:
@@ -316,7 +377,7 @@ class _Checker:
             number = self._number(metric, cell, metric.label)
             if number is not None:
                 self.values[code] = number
-            elif cell.value is not None:
+            elif cell.value is not None or (cell.sheet, cell.ref) in self.unusable:
                 self.failed.add((self.unit_code, code))
 
     def _parse_branches(self, known_unit: bool) -> None:
@@ -351,7 +412,7 @@ class _Checker:
                 number = self._number(metric, cell, f"{metric.label}» của chi bộ «{name}")
                 if number is not None:
                     parsed[metric_code] = number
-                elif cell.value is not None:
+                elif cell.value is not None or (cell.sheet, cell.ref) in self.unusable:
                     self.failed.add((code, metric_code))
             self.branches[code] = parsed
 
@@ -592,6 +653,20 @@ def _as_number(value: object) -> float | None:
         return float(parse_number(str(value)))
     except NumberTextError:
         return None
+
+
+def _row(ref: str) -> int:
+    """0-based row of "D12"."""
+    return int("".join(ch for ch in ref if ch.isdigit())) - 1
+
+
+def _col(ref: str) -> int:
+    """0-based column of "D12"."""
+    index = 0
+    for ch in ref:
+        if ch.isalpha():
+            index = index * 26 + ord(ch.upper()) - 64
+    return index - 1
 
 
 def _lower_first(label: str) -> str:

@@ -1,0 +1,184 @@
+"""Looking inside a workbook's container before any parser touches it.
+
+An .xlsx is a zip of XML parts. Before reading cells we open the zip
+ourselves: count its entries, decompress every part with a byte cap (the sizes
+a zip declares can lie), refuse macros, links to other files and XML that
+declares a DTD or entities (parsed with defusedxml, which forbids them), and
+note what the checks need later: formula cells and whether Excel ever
+calculated them, and hidden sheets.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from ingest.findings import Finding, error
+
+MAX_ENTRIES = 200
+MAX_PART_BYTES = 20 * 1024 * 1024  # one sheet of a return is tens of kilobytes
+MAX_TOTAL_BYTES = 40 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed, for parts over 1 MiB
+_CHUNK = 64 * 1024
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class Container:
+    """What the zip holds, beyond the cells calamine reads."""
+
+    problems: list[Finding] = field(default_factory=list)
+    # sheet name -> {cell ref: whether a cached value is stored}
+    formulas: dict[str, dict[str, bool]] = field(default_factory=dict)
+    never_calculated: bool = False  # written by a program, never opened and saved in Excel
+    hidden_sheets: set[str] = field(default_factory=set)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """Decompress one part, stopping as soon as it passes its cap or the batch budget."""
+    limit = min(MAX_PART_BYTES, budget)
+    out = bytearray()
+    with archive.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            out += chunk
+            if len(out) > limit:
+                raise _TooBig(info.filename)
+    if info.compress_size and len(out) > 1024 * 1024 and len(out) / info.compress_size > MAX_RATIO:
+        raise _TooBig(info.filename)
+    return bytes(out)
+
+
+def inspect(data: bytes, file_name: str) -> Container:
+    """Open the container; ``problems`` say why a file must not be parsed. Never raises."""
+    found = Container()
+    if data.startswith(OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            found.problems.append(
+                error(
+                    "encrypted",
+                    f"Tệp «{file_name}» được đặt mật khẩu nên không đọc được. Mở tệp bằng Excel, gỡ mật khẩu "
+                    "(Tệp > Thông tin > Bảo vệ sổ làm việc > Mã hóa bằng mật khẩu, xóa mật khẩu), lưu lại rồi gửi.",
+                )
+            )
+        return found  # an old .xls: calamine reads it; there is no zip to look into
+    if not data.startswith(ZIP_MAGIC):
+        return found  # not a zip: the reader says what it is
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        found.problems.append(
+            error("file_unreadable", f"Tệp «{file_name}» bị hỏng, không mở được. Lưu lại tệp bằng Excel rồi gửi lại.")
+        )
+        return found
+    with archive:
+        if len(infos) > MAX_ENTRIES:
+            found.problems.append(_bomb(file_name, f"có {len(infos)} thành phần"))
+            return found
+        names = {i.filename for i in infos}
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            found.problems.append(
+                error(
+                    "macro",
+                    f"Tệp «{file_name}» có chứa macro (VBA). Không gửi tệp có macro: mở bằng Excel, chọn Lưu thành "
+                    "(Save As) kiểu «Excel Workbook (*.xlsx)» rồi gửi tệp mới.",
+                )
+            )
+        if any(n.startswith("xl/externalLinks/") for n in names):
+            found.problems.append(
+                error(
+                    "external_links",
+                    f"Tệp «{file_name}» có liên kết tới tệp khác. Trong Excel chọn Dữ liệu > Sửa liên kết > Ngắt liên "
+                    "kết (Data > Edit Links > Break Link), lưu lại rồi gửi.",
+                )
+            )
+        parts: dict[str, bytes] = {}
+        budget = MAX_TOTAL_BYTES
+        try:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                content = _read_part(archive, info, budget)
+                budget -= len(content)
+                if info.filename.endswith((".xml", ".rels")):
+                    parts[info.filename] = content
+        except _TooBig:
+            found.problems.append(_bomb(file_name, "giải nén ra quá lớn"))
+            return found
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
+            found.problems.append(
+                error(
+                    "file_unreadable", f"Tệp «{file_name}» bị hỏng, không mở được. Lưu lại tệp bằng Excel rồi gửi lại."
+                )
+            )
+            return found
+    if found.problems:
+        return found
+    try:
+        for content in parts.values():
+            fromstring(content, forbid_dtd=True)  # refuses DTDs and entity declarations (billion laughs)
+        _formulas_and_states(parts, found)
+    except (DefusedXmlException, ValueError, SyntaxError):
+        found.problems.append(
+            error(
+                "xml_forbidden",
+                f"Tệp «{file_name}» có nội dung XML không được phép (khai báo DTD hoặc thực thể). Tệp không do Excel "
+                "tạo ra; mở mẫu báo cáo bằng Excel, nhập lại số liệu rồi gửi.",
+            )
+        )
+    return found
+
+
+def _bomb(file_name: str, why: str) -> Finding:
+    return error(
+        "zip_bomb",
+        f"Tệp «{file_name}» {why}, không phải một báo cáo bình thường (báo cáo chỉ vài chục KB). "
+        "Gửi lại đúng tệp báo cáo đã lưu bằng Excel.",
+    )
+
+
+def _formulas_and_states(parts: dict[str, bytes], found: Container) -> None:
+    workbook = parts.get("xl/workbook.xml")
+    rels = parts.get("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:
+        return
+    book = fromstring(workbook, forbid_dtd=True)
+    calc = book.find(f"{_MAIN}calcPr")
+    # Files written by openpyxl or xlsxwriter ask Excel to calculate on load; Excel itself never
+    # saves that flag, so formulas in such a file have no trustworthy cached value.
+    found.never_calculated = calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
+    targets = {
+        rel.get("Id"): posixpath.normpath(posixpath.join("xl", rel.get("Target", "")))
+        for rel in fromstring(rels, forbid_dtd=True).iter(f"{_PKG_REL}Relationship")
+    }
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        name = sheet.get("name", "")
+        if sheet.get("state") in ("hidden", "veryHidden"):
+            found.hidden_sheets.add(name)
+        xml = parts.get(targets.get(sheet.get(f"{_REL}id"), "").lstrip("/"))
+        if xml is None or b"<f" not in xml:
+            continue
+        cells = {}
+        for cell in fromstring(xml, forbid_dtd=True).iter(f"{_MAIN}c"):
+            if cell.find(f"{_MAIN}f") is not None:
+                value = cell.find(f"{_MAIN}v")
+                cells[cell.get("r", "")] = value is not None and (value.text or "") != ""
+        if cells:
+            found.formulas[name] = cells
