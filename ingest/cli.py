@@ -147,11 +147,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     con = _open_for_reading()
     ctx = CheckContext.from_db(con, _today(args.today))
     results = check_files(ctx, files)
+    if args.annotate:
+        _write_annotated(Path(args.annotate), files, results)
     if args.json:
         _print_json([r.as_json() for r in results])
     else:
         print("\n\n".join(_describe(r, ctx.tree) for r in results))
     return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def _write_annotated(folder: Path, files: list[Incoming], results: list[CheckResult]) -> None:
+    from ingest.annotate import annotate, annotated_name
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for incoming, result in zip(files, results, strict=True):
+        if result.findings:
+            out = folder / annotated_name(incoming.name)
+            out.write_bytes(annotate(incoming.data, result.findings, openable=result.openable))
+            print(f"Đã ghi tệp đánh dấu lỗi {out}.", file=sys.stderr)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -277,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("files", nargs="+")
         p.add_argument("--json", action="store_true")
         p.add_argument("--today", help=argparse.SUPPRESS)  # for reproducible runs and tests
+        if name == "check":
+            p.add_argument("--annotate", metavar="DIR", help="ghi bản đánh dấu lỗi của mỗi tệp có phát hiện")
         p.set_defaults(func=func)
 
     p = sub.add_parser("registry", help="nạp hoặc cập nhật danh mục đơn vị (Excel/CSV)")

@@ -22,7 +22,7 @@ from ingest.findings import Finding, error
 
 MAX_ENTRIES = 200
 MAX_PART_BYTES = 20 * 1024 * 1024  # one sheet of a return is tens of kilobytes
-MAX_TOTAL_BYTES = 40 * 1024 * 1024
+MAX_TOTAL_BYTES = 20 * 1024 * 1024  # a return inflates to ~100 KiB; a million-row sheet to ~40 MiB
 MAX_RATIO = 200  # uncompressed / compressed, for parts over 1 MiB
 _CHUNK = 64 * 1024
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.context import CheckContext
+from ingest.findings import error
 from ingest.read import RawReturn, read_return
 from ingest.registry import resolve_targets
 from ingest.validate import CheckResult, CheckSettings, check_return
@@ -79,8 +80,9 @@ class LoadOutcome:
 
 
 def _processing_order(raws: list[RawReturn]) -> list[int]:
-    """Earlier periods first, so each return's opening stock is checked against the one before it."""
-    return sorted(range(len(raws)), key=lambda i: _period_key(raws[i]))
+    """Earlier periods first, so each return's opening stock is checked against the one before it;
+    files for the same period keep the order they were given in."""
+    return sorted(range(len(raws)), key=lambda i: (_period_key(raws[i])[:2], i))
 
 
 def _period_key(raw: RawReturn) -> tuple[int, str, str]:
@@ -90,12 +92,31 @@ def _period_key(raw: RawReturn) -> tuple[int, str, str]:
     return (0 if raw.readable and text else 1, text, raw.file_name)
 
 
+def _batch_duplicate(result: CheckResult, seen: dict[tuple[str, str], str]) -> None:
+    """A second file for the same unit and period in one batch: which one is right is not ours to guess."""
+    if result.unit_code is None or result.period is None:
+        return
+    key = (result.unit_code, result.period.code)
+    if key in seen:
+        result.findings.append(
+            error(
+                "batch_duplicate",
+                f"Trong cùng đợt gửi đã có tệp «{seen[key]}» của đơn vị {result.unit_code} cho {result.period.label}; "
+                "tệp này không được nạp. Chỉ gửi một tệp cho mỗi kỳ; nếu tệp này là bản đúng, gửi lại riêng tệp này.",
+            )
+        )
+    else:
+        seen[key] = result.file_name
+
+
 def check_files(ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None = None) -> list[CheckResult]:
     """Check a batch without writing anything; results in the order given."""
     raws = [read_return(f.data, f.name) for f in files]
     results: list[CheckResult | None] = [None] * len(files)
+    seen: dict[tuple[str, str], str] = {}
     for i in _processing_order(raws):
         result = check_return(raws[i], ctx, settings)
+        _batch_duplicate(result, seen)
         results[i] = result
         if result.status != "rejected":
             ctx.remember(result.unit_code, result.period, result.values)
@@ -133,8 +154,10 @@ def load_files(
     raws = [read_return(f.data, f.name) for f in files]
     ctx = CheckContext.from_db(con, today)
     outcomes: list[LoadOutcome | None] = [None] * len(files)
+    seen: dict[tuple[str, str], str] = {}
     for i in _processing_order(raws):
         result = check_return(raws[i], ctx, settings)
+        _batch_duplicate(result, seen)
         outcomes[i] = _store(con, files[i], relatives[i], result, loaded_by)
         if result.status != "rejected":
             ctx.remember(result.unit_code, result.period, result.values)

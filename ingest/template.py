@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ingest import layout
+from ingest.excel_safe import put
 from ingest.read import RawBranch, RawCell, RawReturn
 from reporting.catalog import BY_CODE, TEMPLATE_VERSION, Metric, metrics_of_sheet, sheets_for
 from reporting.numbers import fmt_number
@@ -152,7 +153,8 @@ def _info_sheet(ws: Worksheet, unit: Unit, period: Period, admission_target: int
         row = layout.FIRST_DATA_ROW + offset
         ws.cell(row=row, column=1, value=key).font = _CODE
         ws.cell(row=row, column=2, value=label).font = _PLAIN
-        value = ws.cell(row=row, column=1 + layout.INFO_VALUE_OFFSET, value=values[key])
+        value = ws.cell(row=row, column=1 + layout.INFO_VALUE_OFFSET)
+        put(value, values[key])
         value.font = _BOLD
         if key == "admission_target" and admission_target is None:
             value.value = "chưa giao"
@@ -205,7 +207,7 @@ def _style_for(metric: Metric) -> str:
 
 
 def _unit_sheet(ws: Worksheet, title: str, metrics: list[Metric], note: str | None) -> dict[str, RawCell]:
-    ws["A1"] = title
+    put(ws["A1"], title)
     ws["A1"].font = _TITLE
     if note:
         ws["A2"] = note
@@ -234,7 +236,7 @@ def _unit_sheet(ws: Worksheet, title: str, metrics: list[Metric], note: str | No
 def _branch_sheet(
     ws: Worksheet, title: str, metrics: list[Metric], branches: list[Unit], period: Period
 ) -> list[RawBranch]:
-    ws["A1"] = title
+    put(ws["A1"], title)
     ws["A1"].font = _TITLE
     ws["A2"] = f"Mỗi dòng là một chi bộ. Kỳ báo cáo có {period.months} tháng: sinh hoạt thường kỳ mỗi tháng một lần."
     ws["A2"].font = Font(name=FONT, size=12, italic=True)
@@ -246,8 +248,10 @@ def _branch_sheet(
     rows: list[RawBranch] = []
     for offset, branch in enumerate(branches):
         row = layout.BRANCH_FIRST_ROW + offset
-        code_cell = ws.cell(row=row, column=1, value=branch.code)
-        name_cell = ws.cell(row=row, column=2, value=branch.name)
+        code_cell = ws.cell(row=row, column=1)
+        name_cell = ws.cell(row=row, column=2)
+        put(code_cell, branch.code)
+        put(name_cell, branch.name)  # registry text never becomes a formula
         code_cell.style = name_cell.style = "boxed"
         values: dict[str, RawCell] = {}
         for col, metric in enumerate(metrics, start=3):

@@ -47,6 +47,7 @@ class CheckResult:
     branches: dict[str, dict[str, float]] = field(default_factory=dict)
     period_text: str | None = None
     template_version: int | None = None
+    openable: bool = True  # safe to open with openpyxl (to mark up); False for refused or unreadable files
 
     @property
     def status(self) -> Status:
@@ -122,6 +123,7 @@ class _Checker:
             self.branches,
             self.period_text,
             template_version,
+            openable=self.raw.readable,
         )
 
     def _ok(self, *codes: str, owner: str | None = None) -> bool:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ingest.annotate import annotate, annotated_name
 from ingest.uploads import UploadError, expand
 from reporting.submissions import DUE_DAYS, submission_grid
 from ui import data, filters, nav, widgets
@@ -44,6 +45,14 @@ if uploads and st.button("Kiểm tra và nạp", type="primary"):
                 st.write(outcome.message)
                 for f in outcome.result.findings:
                     (st.error if f.severity == "error" else st.warning)(f.message)
+                if outcome.result.findings:
+                    st.download_button(
+                        "Tải tệp đã đánh dấu lỗi để gửi lại đơn vị",
+                        data=annotate(outcome.incoming.data, outcome.result.findings, openable=outcome.result.openable),
+                        file_name=annotated_name(outcome.incoming.name),
+                        key=f"annotated_{outcome.incoming.sha256}",
+                        icon=":material/download:",
+                    )
         progress.progress(i / len(uploads), text=f"Đã xử lý {i}/{len(uploads)} tệp")
 
 st.subheader("Mẫu báo cáo trống")

@@ -162,7 +162,7 @@ def test_check_writes_nothing(store, make_return, capsys):
 
 
 def test_check_json_shape_and_exit_codes(store, make_return, capsys, tmp_path):
-    warn = payload()
+    warn = payload("2025-Q2")
     warn["values"]["disc_member_expulsion"] = 1
     paths = [make_return(payload(), name="a.xlsx"), make_return(warn, name="b.xlsx")]
     assert main(["check", *map(str, paths), "--json", "--today", TODAY.isoformat()]) == 0
