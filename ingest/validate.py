@@ -104,7 +104,8 @@ class _Checker:
         if self.raw.readable:
             template_version = self._identity()
             if self.period is not None:
-                known = self.unit_code in self.ctx.tree
+                unit = self.ctx.tree.get(self.unit_code) if self.unit_code else None
+                known = unit is not None and unit.reports  # branch rows are only a reporting unit's
                 if known:
                     self.expected_branches = {
                         b.code: b for b in self.ctx.tree.branches_of(self.unit_code, self.period.start, self.period.end)
@@ -362,6 +363,9 @@ class _Checker:
 
     def _parse_unit_values(self) -> None:
         expected = {s.key for s in sheets_for(self.period.is_year_end)}
+        not_due = {name for key, name in self.raw.sheets.items() if key not in expected}
+        # A sheet this period does not carry (ratings mid-year) is ignored, rows and all.
+        self.findings = [f for f in self.findings if not (f.rule == "row_missing" and f.sheet in not_due)]
         for sheet in SHEETS.values():
             if sheet.level != "unit":
                 continue
