@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from ingest.context import CheckContext
+from ingest.findings import SEVERITY_LABEL
 from ingest.load import Incoming, check_files, load_files
 from reporting import db
 from tests.conftest import TODAY, payload
@@ -94,7 +95,7 @@ def build(kind: str, good: bytes, make_return, tmp_path) -> bytes:
     if kind == "pdf":
         return b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF"
     if kind == "csv":
-        return "unit,admitted\nX1,3\n".encode()
+        return b"unit,admitted\nX1,3\n"
     if kind == "empty":
         return b""
     if kind == "random_bytes":
@@ -258,7 +259,7 @@ def test_bad_file(store, good, make_return, tmp_path, kind):
     if kind.message:
         assert result.findings[0].message == kind.message
     # Loading it is atomic: a rejected file leaves no figures, an accepted one all of them.
-    (outcome,) = load_files(store, [Incoming(f"{kind.name}.xlsx", data)], archive=db.archive_dir(), today=TODAY)
+    load_files(store, [Incoming(f"{kind.name}.xlsx", data)], archive=db.archive_dir(), today=TODAY)
     figures = store.execute("select count(*) from observations").fetchone()[0]
     assert (figures > 0) == (kind.status != "rejected")
     archived = store.execute("select count(*) from archive").fetchone()[0]
@@ -284,9 +285,9 @@ def test_defusedxml_is_in_use():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True  # openpyxl parses through defusedxml when it is installed
-    from ingest import container
-
     import defusedxml.ElementTree
+
+    from ingest import container
 
     assert container.fromstring is defusedxml.ElementTree.fromstring
 
@@ -357,7 +358,7 @@ def test_marked_up_workbook(store, make_return, tmp_path):
     assert book.sheetnames[0] == SHEET
     listing = list(book[SHEET].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[2], r[3]) for r in listing] == [
-        (f.severity == "error" and "Lỗi" or "Cảnh báo", f.sheet, f.cell) for f in result.findings
+        (SEVERITY_LABEL[f.severity], f.sheet, f.cell) for f in result.findings
     ]
     assert book[SHEET]["D2"].hyperlink.location == f"'{result.findings[0].sheet}'!{result.findings[0].cell}"
     marked = book["Đảng viên"]["D15"]
