@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ingest.excel_safe import put
+from ingest.excel_safe import landscape_fit_width, put
 from ingest.findings import SEVERITY_LABEL, Finding
 
 SHEET = "Lỗi cần sửa"
@@ -88,5 +88,6 @@ def _list_sheet(book: Workbook, findings: list[Finding], by_cell: dict) -> None:
     ws.column_dimensions["B"].width = 10
     ws.column_dimensions["C"].width = 18
     ws.column_dimensions["D"].width = 7
-    ws.column_dimensions["E"].width = 110
+    ws.column_dimensions["E"].width = 95
     ws.freeze_panes = "A2"
+    landscape_fit_width(ws)

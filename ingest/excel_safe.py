@@ -9,6 +9,7 @@ numbers. Characters XML cannot hold are dropped rather than failing the write.
 from __future__ import annotations
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -22,3 +23,12 @@ def put(cell: Cell, value: object) -> None:
             cell.data_type = "s"
     else:
         cell.value = value
+
+
+def landscape_fit_width(ws: Worksheet) -> None:
+    """Print set-up: A4 landscape, every column on one page wide."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ingest import layout
-from ingest.excel_safe import put
+from ingest.excel_safe import landscape_fit_width, put
 from ingest.read import RawBranch, RawCell, RawReturn
 from reporting.catalog import BY_CODE, TEMPLATE_VERSION, Metric, metrics_of_sheet, sheets_for
 from reporting.numbers import fmt_number
@@ -109,6 +109,8 @@ def build_template(
                 note = f"Chỉ tiêu kết nạp năm {period.year} (Ban Tổ chức giao): {target}"
             cells.unit_cells.update(_unit_sheet(ws, title, metrics, note))
         ws.protection.sheet = True
+    for ws in book.worksheets:
+        landscape_fit_width(ws)
     return book, cells
 
 
