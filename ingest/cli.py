@@ -44,6 +44,10 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
 def _today(text: str | None) -> date:
     try:
         return date.fromisoformat(text) if text else date.today()
@@ -171,7 +175,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     files = _files(args.files)
     con = db.connect()
     outcomes: list[LoadOutcome] = load_files(
-        con, files, archive=db.archive_dir(), loaded_by=getpass.getuser(), today=_today(args.today)
+        con, files, archive=db.archive_dir(), loaded_by=_actor(), today=_today(args.today)
     )
     if args.json:
         _print_json([o.as_json() for o in outcomes])
@@ -184,7 +188,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_registry(args: argparse.Namespace) -> int:
     from ingest.registry import load_registry
 
-    units = load_registry(db.connect(), args.file)
+    units = load_registry(db.connect(), args.file, actor=_actor())
     print(f"Đã nạp {len(units)} đơn vị vào danh mục.")
     return 0
 
@@ -192,7 +196,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
 def cmd_targets(args: argparse.Namespace) -> int:
     from ingest.registry import load_targets
 
-    targets = load_targets(db.connect(), args.file)
+    targets = load_targets(db.connect(), args.file, actor=_actor())
     print(f"Đã nạp {len(targets)} chỉ tiêu kết nạp đảng viên.")
     return 0
 

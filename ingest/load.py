@@ -182,18 +182,23 @@ def _store(
                 {"sha": sha, "unit": result.unit_code, "period": period.code if period else result.period_text},
             ).fetchone()
             if same:
-                con.execute("rollback")
-                return LoadOutcome(incoming, result, "rejected", same[0])
-            submission_id = _insert_submission(con, incoming, result, loaded_by)
+                outcome = LoadOutcome(incoming, result, "rejected", same[0])
+            else:
+                outcome = LoadOutcome(
+                    incoming, result, "rejected", _insert_submission(con, incoming, result, loaded_by)
+                )
+            audit(con, loaded_by, outcome)
             con.execute("commit")
-            return LoadOutcome(incoming, result, "rejected", submission_id)
+            return outcome
         current = con.execute(
             "select submission_id, sha256 from current_submissions where unit_code = $unit and period = $period",
             {"unit": result.unit_code, "period": period.code},
         ).fetchone()
         if current and current[1] == sha:
-            con.execute("rollback")
-            return LoadOutcome(incoming, result, "unchanged", current[0])
+            outcome = LoadOutcome(incoming, result, "unchanged", current[0])
+            audit(con, loaded_by, outcome)
+            con.execute("commit")
+            return outcome
         submission_id = _insert_submission(con, incoming, result, loaded_by)
         _insert_values(con, submission_id, result)
         if current:
@@ -202,12 +207,33 @@ def _store(
                 {"new": submission_id, "old": current[0]},
             )
         resolve_targets(con)
+        action: Action = "replaced" if current else "loaded"
+        outcome = LoadOutcome(incoming, result, action, submission_id, current[0] if current else None)
+        audit(con, loaded_by, outcome)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return LoadOutcome(
-        incoming, result, "replaced" if current else "loaded", submission_id, current[0] if current else None
+    return outcome
+
+
+def audit(con: duckdb.DuckDBPyConnection, actor: str, outcome: LoadOutcome) -> None:
+    """One audit row for what happened to a file (inside the caller's transaction)."""
+    result = outcome.result
+    con.execute(
+        "insert into audit_log (logged_at, actor, action, file_name, sha256, unit_code, period, submission_id, replaced_id, "
+        "detail) values (now(), $actor, $action, $file, $sha, $unit, $period, $id, $replaced, $detail)",
+        {
+            "actor": actor,
+            "action": outcome.action,
+            "file": outcome.incoming.name,
+            "sha": outcome.incoming.sha256,
+            "unit": result.unit_code,
+            "period": result.period.code if result.period else result.period_text,
+            "id": outcome.submission_id,
+            "replaced": outcome.replaced_id,
+            "detail": outcome.message,
+        },
     )
 
 

@@ -109,7 +109,15 @@ def _cycles(units: dict[str, Unit]) -> list[str]:
     return messages
 
 
-def load_registry(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[Unit]:
+def log_action(con: duckdb.DuckDBPyConnection, actor: str, action: str, file_name: str | None, detail: str) -> None:
+    """An audit row for an action on the store as a whole (inside the caller's transaction)."""
+    con.execute(
+        "insert into audit_log (logged_at, actor, action, file_name, detail) values (now(), $actor, $action, $file, $detail)",
+        {"actor": actor, "action": action, "file": file_name, "detail": detail},
+    )
+
+
+def load_registry(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli") -> list[Unit]:
     """Check a registry file and upsert its units in one transaction."""
     existing = UnitTree.from_db(con)
     units = parse_registry(path, list(existing.by_code.values()))
@@ -127,6 +135,7 @@ def load_registry(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[Unit
             "cast(active_from as date), cast(active_to as date), updated_at from incoming_units"
         )
         con.unregister("incoming_units")
+        log_action(con, actor, "registry", Path(path).name, f"{len(units)} đơn vị")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -177,7 +186,7 @@ def parse_targets(path: Path | str, tree: UnitTree) -> list[Target]:
     return list(targets.values())
 
 
-def load_targets(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[Target]:
+def load_targets(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli") -> list[Target]:
     """Check a targets file and upsert it in one transaction; percents are resolved where possible."""
     targets = parse_targets(path, UnitTree.from_db(con))
     now = datetime.now()
@@ -198,6 +207,7 @@ def load_targets(con: duckdb.DuckDBPyConnection, path: Path | str) -> list[Targe
         )
         con.unregister("incoming_targets")
         resolve_targets(con)
+        log_action(con, actor, "targets", Path(path).name, f"{len(targets)} chỉ tiêu")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

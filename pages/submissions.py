@@ -86,3 +86,24 @@ widgets.unit_table(
     },
     sel,
 )
+
+st.subheader("Nhật ký thao tác")
+log = data.audit_log(sel.unit.code)
+st.dataframe(
+    log.assign(logged_at=log["logged_at"].map(fmt_datetime))[
+        ["logged_at", "actor", "action", "file_name", "unit_name", "period", "submission_id", "replaced_id", "detail"]
+    ],
+    column_config={
+        "logged_at": "Thời gian",
+        "actor": "Người thực hiện",
+        "action": "Thao tác",
+        "file_name": "Tệp",
+        "unit_name": "Đơn vị",
+        "period": "Kỳ",
+        "submission_id": "Phiên bản",
+        "replaced_id": "Thay thế phiên bản",
+        "detail": "Chi tiết",
+    },
+    hide_index=True,
+    width="stretch",
+)

@@ -64,3 +64,30 @@ else:
         hide_index=True,
         width="stretch",
     )
+
+    by_period = returns.groupby("period")["submission_id"].apply(list)
+    several = {period: ids for period, ids in by_period.items() if len(ids) > 1}
+    if several:
+        with st.expander("So sánh hai phiên bản của một kỳ"):
+            period = st.selectbox("Kỳ", list(several), key="diff_period")
+            ids = sorted(several[period])
+            left, right = st.columns(2)
+            old = left.selectbox("Phiên bản cũ", ids, index=0, key="diff_old")
+            new = right.selectbox("Phiên bản mới", ids, index=len(ids) - 1, key="diff_new")
+            changes = data.diff(old, new)
+            if not changes:
+                st.info("Hai phiên bản có số liệu giống nhau.")
+            else:
+                st.dataframe(
+                    [
+                        {
+                            "Đơn vị": c.unit_code,
+                            "Chỉ tiêu": c.label,
+                            "Cũ": widgets.shown(c.old),
+                            "Mới": widgets.shown(c.new),
+                        }
+                        for c in changes
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                )

@@ -196,3 +196,48 @@ def test_status(store, make_return, capsys):
     assert main(["status", "--period", "2026-Q2", "--today", TODAY.isoformat()]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == "2026-Q2\tX2\tĐảng ủy phường Bình Minh\tChưa nộp (quá hạn)\t0 phiên bản"
+
+
+def test_audit_log_records_every_action(store, make_return):
+    path = make_return(payload())
+    load(store, path)
+    load(store, path)  # identical: nothing changes, but it is logged
+    changed = payload()
+    changed["values"]["inspect_member"] = 5
+    load(store, make_return(changed))
+    bad = payload()
+    bad["values"]["members_closing"] = 105
+    load(store, make_return(bad))
+    rows = store.execute(
+        "select actor, action, unit_code, period, submission_id, replaced_id from audit_log where sha256 is not null "
+        "order by audit_id"
+    ).fetchall()
+    assert rows == [
+        ("cli", "loaded", "X1", "2026-Q2", 1, None),
+        ("cli", "unchanged", "X1", "2026-Q2", 1, None),
+        ("cli", "replaced", "X1", "2026-Q2", 2, 1),
+        ("cli", "rejected", "X1", "2026-Q2", 3, None),
+    ]
+    registry = store.execute("select action, detail from audit_log where action in ('registry', 'targets')").fetchall()
+    assert registry == [("registry", "10 đơn vị"), ("targets", "3 chỉ tiêu")]
+
+
+def test_diff_between_any_two_versions(store, make_return):
+    from ingest.versions import diff
+
+    load(store, make_return(payload()))
+    changed = payload()
+    changed["values"]["inspect_member"] = 5
+    changed["branches"]["X1-B1"]["attendance_pct"] = 93
+    load(store, make_return(changed))
+    bad = payload()
+    bad["values"]["members_closing"] = 105
+    load(store, make_return(bad))  # rejected: its figures come back from the archived original
+    assert [(c.unit_code, c.metric, c.old, c.new) for c in diff(store, db.archive_dir(), 1, 2)] == [
+        ("X1", "inspect_member", 3.0, 5.0),
+        ("X1-B1", "attendance_pct", 91.5, 93.0),
+    ]
+    assert [(c.metric, c.old, c.new) for c in diff(store, db.archive_dir(), 1, 3)] == [
+        ("members_closing", 104.0, 105.0)
+    ]
+    assert diff(store, db.archive_dir(), 2, 2) == []

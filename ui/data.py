@@ -19,6 +19,8 @@ import streamlit as st
 
 from ingest.load import Incoming, LoadOutcome, load_files
 from ingest.template import template_bytes, template_file_name
+from ingest.versions import Change
+from ingest.versions import diff as version_diff
 from reporting import dashboard, db, lagging, queries
 from reporting.catalog import METRICS
 from reporting.periods import Period, parse, quarter
@@ -164,6 +166,14 @@ def versions(period: Period) -> pd.DataFrame:
 
 def findings(submission_id: int) -> pd.DataFrame:
     return query("submissions/findings", submission_id=submission_id)
+
+
+def audit_log(unit: str, limit: int = 200) -> pd.DataFrame:
+    return query("submissions/audit_log", unit=unit, limit=limit)
+
+
+def diff(old_id: int, new_id: int) -> list[Change]:
+    return version_diff(cursor(), db.archive_dir(), old_id, new_id)
 
 
 def load(files: list[Incoming], loaded_by: str = "ứng dụng") -> list[LoadOutcome]:

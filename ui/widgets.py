@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from reporting.dashboard import Kpi
-from reporting.numbers import fmt_number, fmt_percent
+from reporting.numbers import fmt_number, fmt_percent, fmt_value
 from ui import nav
 from ui.filters import Selection
 
@@ -28,6 +28,11 @@ VERSION_COLUMNS = {
     "errors": "Lỗi",
     "warnings": "Cảnh báo",
 }
+
+
+def shown(value: float | None) -> str:
+    """A figure as reported, in Vietnamese notation; "–" when absent."""
+    return "–" if value is None else fmt_value(value)
 
 
 def no_data(sel: Selection, what: str = "số liệu") -> None:
