@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.backup import BackupError
 from ingest.findings import SEVERITY_LABEL
 from ingest.load import Incoming, LoadOutcome, check_files, load_files
 from ingest.tables import TableError
@@ -249,6 +250,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from ingest.backup import backup
+
+    manifest = backup(db.connect(), db.archive_dir(), Path(args.dir), actor=_actor())
+    print(
+        f"Đã sao lưu {manifest['submissions']} phiên bản báo cáo và {len(manifest['archive'])} tệp gốc vào {args.dir}."
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from ingest.backup import restore
+
+    manifest = restore(Path(args.dir), db.db_path(), db.archive_dir(), force=args.force, actor=_actor())
+    print(f"Đã khôi phục bản sao lưu lúc {manifest['created_at']} vào {db.db_path()}.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.demo import build_demo
 
@@ -316,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu và các tệp gốc vào một thư mục trống")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="khôi phục từ một bản sao lưu")
+    p.add_argument("dir")
+    p.add_argument("--force", action="store_true", help="thay cơ sở dữ liệu đang có")
+    p.set_defaults(func=cmd_restore)
+
     p = sub.add_parser("demo", help="dựng cơ sở dữ liệu minh họa")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--as-of", help="ngày dữ liệu minh họa (mặc định: hôm nay)")
@@ -335,6 +363,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TableError as exc:
         print("\n".join(exc.messages), file=sys.stderr)
         return 1
-    except (Refused, db.StoreError) as exc:
+    except (Refused, db.StoreError, BackupError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
