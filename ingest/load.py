@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -148,8 +149,12 @@ def load_files(
     loaded_by: str = "cli",
     today: date | None = None,
     settings: CheckSettings | None = None,
+    on_outcome: Callable[[LoadOutcome], None] | None = None,
 ) -> list[LoadOutcome]:
-    """Archive, check and store a batch; one transaction per file. Outcomes in the order given."""
+    """Archive, check and store a batch; one transaction per file. Outcomes in the order given.
+
+    ``on_outcome`` is called after each file's transaction has committed (progress).
+    """
     relatives = [archive_file(archive, f) for f in files]
     raws = [read_return(f.data, f.name) for f in files]
     ctx = CheckContext.from_db(con, today)
@@ -159,6 +164,8 @@ def load_files(
         result = check_return(raws[i], ctx, settings)
         _batch_duplicate(result, seen)
         outcomes[i] = _store(con, files[i], relatives[i], result, loaded_by)
+        if on_outcome is not None:
+            on_outcome(outcomes[i])
         if result.status != "rejected":
             ctx.remember(result.unit_code, result.period, result.values)
     return outcomes  # type: ignore[return-value]
