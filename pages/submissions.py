@@ -30,30 +30,36 @@ uploads = st.file_uploader(
     "Chọn các tệp báo cáo (.xlsx) hoặc một tệp nén (.zip)", type=["xlsx", "zip"], accept_multiple_files=True
 )
 if uploads and st.button("Kiểm tra và nạp", type="primary"):
-    progress = st.progress(0.0, text="Đang kiểm tra…")
-    for i, upload in enumerate(uploads, start=1):
+    files = []
+    for upload in uploads:
         try:
-            outcomes = data.load(expand(upload.name, upload.getvalue()))
+            files.extend(expand(upload.name, upload.getvalue()))
         except UploadError as exc:
             st.error(str(exc))
-            continue
-        for outcome in outcomes:
-            with st.expander(
-                f"{outcome.incoming.name}: {widgets.OUTCOME_LABEL[outcome.action]}",
-                expanded=outcome.action == "rejected",
-            ):
-                st.write(outcome.message)
-                for f in outcome.result.findings:
-                    (st.error if f.severity == "error" else st.warning)(f.message)
-                if outcome.result.findings:
-                    st.download_button(
-                        "Tải tệp đã đánh dấu lỗi để gửi lại đơn vị",
-                        data=annotate(outcome.incoming.data, outcome.result.findings, openable=outcome.result.openable),
-                        file_name=annotated_name(outcome.incoming.name),
-                        key=f"annotated_{outcome.incoming.sha256}",
-                        icon=":material/download:",
-                    )
-        progress.progress(i / len(uploads), text=f"Đã xử lý {i}/{len(uploads)} tệp")
+    progress = st.progress(0.0, text="Đang kiểm tra…")
+    done = []
+
+    def advance(outcome) -> None:
+        done.append(outcome)
+        progress.progress(
+            len(done) / len(files), text=f"Đã xử lý {len(done)}/{len(files)} tệp: {outcome.incoming.name}"
+        )
+
+    for outcome in data.load(files, on_outcome=advance) if files else []:
+        with st.expander(
+            f"{outcome.incoming.name}: {widgets.OUTCOME_LABEL[outcome.action]}", expanded=outcome.action == "rejected"
+        ):
+            st.write(outcome.message)
+            for f in outcome.result.findings:
+                (st.error if f.severity == "error" else st.warning)(f.message)
+            if outcome.result.findings:
+                st.download_button(
+                    "Tải tệp đã đánh dấu lỗi để gửi lại đơn vị",
+                    data=annotate(outcome.incoming.data, outcome.result.findings, openable=outcome.result.openable),
+                    file_name=annotated_name(outcome.incoming.name),
+                    key=f"annotated_{outcome.incoming.sha256}",
+                    icon=":material/download:",
+                )
 
 st.subheader("Mẫu báo cáo trống")
 period = st.selectbox(

@@ -176,9 +176,11 @@ def diff(old_id: int, new_id: int) -> list[Change]:
     return version_diff(cursor(), db.archive_dir(), old_id, new_id)
 
 
-def load(files: list[Incoming], loaded_by: str = "ứng dụng") -> list[LoadOutcome]:
+def load(files: list[Incoming], loaded_by: str = "ứng dụng", on_outcome=None) -> list[LoadOutcome]:
     """Archive, check and store uploaded files, then drop every cached figure."""
-    outcomes = load_files(cursor(), files, archive=db.archive_dir(), loaded_by=loaded_by, today=today())
+    outcomes = load_files(
+        cursor(), files, archive=db.archive_dir(), loaded_by=loaded_by, today=today(), on_outcome=on_outcome
+    )
     st.cache_data.clear()
     _tree.clear()
     return outcomes
