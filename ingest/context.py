@@ -80,3 +80,25 @@ class CheckContext:
             if code == unit_code and pending.period.year == period.year and pending.period.end < period.start:
                 per_period[pending.period.start.isoformat()] = sum(pending.values.get(m, 0.0) for m in metrics)
         return sum(per_period.values())
+
+    def history(self, unit_code: str, period: Period) -> dict[str, list[float]]:
+        """The unit's own flows in the same quarter of earlier years (quarterly returns only)."""
+        if self.con is None or period.kind != "quarter":
+            return {}
+        rows = self.con.execute(
+            sql_text("load/history.sql"), {"unit_code": unit_code, "quarter": period.quarter, "year": period.year}
+        ).fetchall()
+        found: dict[str, list[float]] = {}
+        for metric, _year, value in rows:
+            found.setdefault(metric, []).append(value)
+        return found
+
+    def peers(self, unit_code: str, period: Period) -> dict[str, list[tuple[float, float]]]:
+        """Other units' flows for the same period, per 100 members, with their size."""
+        if self.con is None:
+            return {}
+        rows = self.con.execute(sql_text("load/peers.sql"), {"unit_code": unit_code, "period": period.code}).fetchall()
+        found: dict[str, list[tuple[float, float]]] = {}
+        for _unit, metric, per_100, members in rows:
+            found.setdefault(metric, []).append((per_100, members))
+        return found

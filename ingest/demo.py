@@ -496,6 +496,9 @@ def _samples(folder: Path, tree: UnitTree, plan: DemoPlan) -> int:
         f"08_canh-bao-khai-tru_{code}_{period.code}.xlsx": book(
             with_values(disc_member_expulsion=v.get("disc_member_expulsion", 0) + 1)
         ),
+        f"10_canh-bao-so-bat-thuong_{code}_{period.code}.xlsx": book(
+            with_values(inspect_member=v.get("inspect_member", 0) + 60)
+        ),
         f"09_hop-le_{other_code}_{other_period.code}.xlsx": _workbook(
             tree.get(other_code), other_period, tree, plan.targets[(other_code, other_period.year)], other_payload
         ),

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ingest.anomaly import unusual_against_history, unusual_against_peers
 from ingest.context import CheckContext
 from ingest.findings import Finding, error, warning
 from ingest.layout import INFO_SHEET, cell_ref
@@ -444,6 +445,7 @@ class _Checker:
         self._expulsion()
         if self.period.is_year_end:
             self._year_end_ratings()
+        self._unlikely_figures()
 
     def _members_balance(self) -> None:
         if "members_closing" not in self.values or "members_opening" not in self.values:
@@ -614,6 +616,35 @@ class _Checker:
                 "disc_member_expulsion",
             )
 
+    def _unlikely_figures(self) -> None:
+        """Warn when a flow departs far from the unit's own seasonal history or from similar units."""
+        flows = {c: v for c, v in self.values.items() if BY_CODE[c].kind == "flow" and self._ok(c)}
+        warned = set()
+        for found in unusual_against_history(flows, self.ctx.history(self.unit_code, self.period)):
+            warned.add(found.metric)
+            self._add(
+                warning,
+                "unusual_history",
+                f"«{BY_CODE[found.metric].label}» là {fmt_value(found.value)}, khác xa mức thường thấy của đơn vị "
+                f"trong quý {_ROMAN[self.period.quarter]} các năm trước (thường {_span(found.low, found.high)}). "
+                "Kiểm tra lại; nếu số liệu đúng, ghi chú lý do khi gửi báo cáo.",
+                found.metric,
+            )
+        if "members_closing" not in self.values:
+            return
+        rest = {c: v for c, v in flows.items() if c not in warned}
+        for found in unusual_against_peers(
+            rest, self.values["members_closing"], self.ctx.peers(self.unit_code, self.period)
+        ):
+            self._add(
+                warning,
+                "unusual_peers",
+                f"«{BY_CODE[found.metric].label}» là {fmt_value(found.value)}, khác xa các đơn vị cùng quy mô trong "
+                f"{self.period.label} (với số đảng viên như đơn vị, thường {_span(round(found.low), round(found.high))}). "
+                "Kiểm tra lại; nếu số liệu đúng, ghi chú lý do khi gửi báo cáo.",
+                found.metric,
+            )
+
     def _year_end_ratings(self) -> None:
         share = self.settings.excellent_share_of_good
         for who, noun in (("org", "tổ chức đảng"), ("member", "đảng viên")):
@@ -647,6 +678,14 @@ class _Checker:
                 "nhiệm vụ. Đảng viên bị kỷ luật trong năm không được xếp loại cao hơn; kiểm tra lại.",
                 "member_rating_not_completed",
             )
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def _span(low: float, high: float) -> str:
+    """ "2–5", or "3" when the range is a single value."""
+    return fmt_value(low) if low == high else f"{fmt_value(low)}–{fmt_value(high)}"
 
 
 def _as_number(value: object) -> float | None:

@@ -86,8 +86,11 @@ def test_unit_page_shows_reasons_children_and_versions(demo_env):
     at = open_app({"unit": "X05"})
     at.switch_page("pages/unit.py").run()
     assert at.title[0].value == "Đảng ủy xã Hòa Thuận"
-    versions = at.dataframe[-1].value
+    tables = [d.value for d in at.dataframe]
+    versions = next(t for t in tables if "status" in t.columns)
     assert "Bị từ chối" in set(versions["status"])  # the demo's rejected first version of Q2/2025
+    changes = next(t for t in tables if "Chỉ tiêu" in t.columns and "Cũ" in t.columns)
+    assert list(changes["Chỉ tiêu"]) == ["Tổng số đảng viên cuối kỳ"]  # the correction: closing was 2 too high
     at = open_app({"unit": "X13"})
     at.switch_page("pages/unit.py").run()
     assert "Chưa nộp báo cáo Quý III/2026" in at.warning[0].value

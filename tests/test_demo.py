@@ -102,6 +102,7 @@ EXPECTED_SAMPLES = {
     "07_chi-bo-don-vi-khac": ("rejected", ["branch_not_of_unit", "branch_missing", "branch_members_sum"]),
     "08_canh-bao-khai-tru": ("warnings", ["expulsion_match"]),
     "09_hop-le": ("accepted", []),
+    "10_canh-bao-so-bat-thuong": ("warnings", ["unusual_peers"]),
 }
 
 
