@@ -15,7 +15,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-# Debian's Chromium drives the browser tests (Playwright cannot download its own here).
+# Debian's Chromium drives the browser tests and renders the briefing's charts (kaleido);
+# Playwright and kaleido cannot download a browser of their own here.
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian chromium for the browser tests"; \
@@ -27,7 +28,7 @@ data/returns.duckdb: | $(STAMP)
 demo: install
 	$(PY) -m ingest demo
 
-run: install data/returns.duckdb
+run: install browser-deps data/returns.duckdb
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 test: install browser-deps

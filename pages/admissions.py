@@ -36,6 +36,7 @@ if len(per_unit) and per_unit["target"].notna().any():
             "candidates_trained": ("Quần chúng học lớp nhận thức", "count"),
         },
         sel,
+        title="Kết nạp đảng viên so với chỉ tiêu",
     )
 
 st.subheader("Kết nạp theo quý qua các năm")

@@ -44,7 +44,8 @@ if "members_closing" in per_unit:  # children that send returns (a commune's bra
             "per_1000": ("Trên 1.000 đảng viên", "decimal"),
         },
         sel,
-    )  # fmt: skip
+        title="Kỷ luật theo hình thức",
+    )
 
 st.subheader("Theo quý qua các năm")
 trend = discipline_summary(data.quarterly(sel.unit.code, sel.span, (*DISCIPLINE_FORMS, "members_closing")))

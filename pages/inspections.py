@@ -36,12 +36,16 @@ if per_unit[list(INSPECTION_TYPES)].to_numpy().sum() > 0:
     widgets.unit_table(
         per_unit,
         {
-            **{f"{k}_{w}": (f"{label}: {t.lower()}", "count")
-               for k, label in INSPECTION_TYPES.items() for w, t in TARGETS.items()},
+            **{
+                f"{k}_{w}": (f"{label}: {t.lower()}", "count")
+                for k, label in INSPECTION_TYPES.items()
+                for w, t in TARGETS.items()
+            },
             "violation_pct": ("% kết luận có vi phạm", "percent"),
         },
         sel,
-    )  # fmt: skip
+        title="Kiểm tra, giám sát theo đơn vị",
+    )
 
 st.subheader("Theo quý qua các năm")
 codes = tuple(f"{k}_{w}" for k in INSPECTION_TYPES for w in TARGETS)

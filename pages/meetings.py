@@ -39,6 +39,7 @@ if sel.unit.reports or sel.unit.is_branch:
             "attendance_pct": ("% đảng viên dự", "percent"),
         },
         sel,
+        title="Danh sách chi bộ",
     )
 else:
     st.subheader("Chi bộ thiếu sinh hoạt theo đơn vị")
@@ -53,5 +54,6 @@ else:
             "attendance_pct": ("% đảng viên dự", "percent"),
         },
         sel,
+        title="Chi bộ thiếu sinh hoạt theo đơn vị",
     )
     st.caption("Chọn một đảng ủy ở thanh bên (hoặc bấm vào tên) để xem danh sách từng chi bộ.")

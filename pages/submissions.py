@@ -17,7 +17,9 @@ grid, remind = submission_grid(data.cursor(), data.tree(), sel.unit.code, sel.ye
 if grid.empty:
     widgets.no_data(sel, "đơn vị phải nộp báo cáo")
 else:
-    widgets.unit_table(grid, {q: (q, "text") for q in grid.columns if q.startswith("Quý")}, sel)
+    widgets.unit_table(
+        grid, {q: (q, "text") for q in grid.columns if q.startswith("Quý")}, sel, title="Tình hình nộp báo cáo"
+    )
 
 st.subheader("Đơn vị cần nhắc")
 if remind:
@@ -91,6 +93,7 @@ widgets.unit_table(
         "warnings": ("Cảnh báo", "count"),
     },
     sel,
+    title="Các tệp đã nhận",
 )
 
 st.subheader("Nhật ký thao tác")

@@ -45,7 +45,7 @@ if not unit.is_branch and len(children):
             "admitted": ("Kết nạp trong kỳ", "count"),
             "status": ("Tình trạng", "text"),
         }
-    widgets.unit_table(children, columns, sel)
+    widgets.unit_table(children, columns, sel, title="Đơn vị trực thuộc")
 
 st.subheader("Các báo cáo đã nhận")
 returns = data.unit_returns(unit.code)

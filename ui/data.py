@@ -186,6 +186,24 @@ def load(files: list[Incoming], loaded_by: str = "ứng dụng", on_outcome=None
     return outcomes
 
 
+@st.cache_data(show_spinner="Đang lập báo cáo…")
+def _briefing(path: str, unit: str, period_code: str, on: date) -> tuple[bytes, bytes]:
+    from briefing.appendix import build_appendix
+    from briefing.figures import gather
+    from briefing.report import build_report
+
+    b = gather(cursor(path), _tree(path), unit, parse(period_code), on)
+    return build_report(b), build_appendix(b)
+
+
+def briefing_report(unit: str, period: Period) -> bytes:
+    return _briefing(_store(), unit, period.code, today())[0]
+
+
+def briefing_appendix(unit: str, period: Period) -> bytes:
+    return _briefing(_store(), unit, period.code, today())[1]
+
+
 def template_periods(year: int) -> list[Period]:
     """The year's quarters that have begun, latest first: the periods a template can be made for."""
     return [quarter(year, q) for q in range(4, 0, -1) if quarter(year, q).start <= today()] or [quarter(year, 1)]

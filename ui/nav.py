@@ -17,6 +17,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/meetings.py", "Chất lượng sinh hoạt chi bộ", "sinh-hoat-chi-bo", ":material/groups:"),
     ("pages/unit.py", "Đơn vị", "don-vi", ":material/account_tree:"),
     ("pages/submissions.py", "Tình hình nộp báo cáo", "nop-bao-cao", ":material/inbox:"),
+    ("pages/briefing.py", "Báo cáo quý", "bao-cao-quy", ":material/description:"),
 )
 UNIT_PAGE = "pages/unit.py"
 

@@ -70,7 +70,7 @@ _FORMATS = {
 }
 
 
-def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection) -> None:
+def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, *, title: str) -> None:
     """A table whose unit names open the unit's page, its numbers in Vietnamese notation.
 
     Numbers are formatted for display through a Styler (Babel: "1.234", "72,5%"), so the
@@ -91,3 +91,28 @@ def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection) -> 
             if kind in _FORMATS:
                 formats[column] = lambda v, f=_FORMATS[kind]: "–" if pd.isna(v) else f(v)
     st.dataframe(shown.style.format(formats), column_config=config, hide_index=True, width="stretch")
+    excel_download(df, columns, sel, title)
+
+
+_EXCEL_KIND = {"count": "count", "percent": "percent", "decimal": "decimal", "progress": "percent", "text": "text"}
+
+
+def excel_download(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, title: str) -> None:
+    """The table as .xlsx, with the appendix's formats (numbers stay numbers, text stays text)."""
+    from briefing.appendix import Column as XlsxColumn
+    from briefing.appendix import table_workbook
+
+    heading = title
+    spec = [XlsxColumn("name", "Đơn vị", "text", None, 34)] + [
+        XlsxColumn(key, label, _EXCEL_KIND[kind], "sum" if kind == "count" else None, 14)
+        for key, (label, kind) in columns.items()
+    ]
+    key = f"xlsx_{abs(hash((heading, tuple(columns), len(df))))}"
+    st.download_button(
+        "Tải bảng (.xlsx)",
+        data=lambda: table_workbook(heading, f"{sel.unit.name} · {sel.label}", spec, df),
+        file_name=f"{heading}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/table_view:",
+        key=key,
+    )

@@ -1,0 +1,154 @@
+"""The appendix (.xlsx): the summary tables per unit ("biểu tổng hợp").
+
+Header rows, Vietnamese number formats, a totals row, frozen panes, A4
+landscape print set-up and injection-safe text. ``table_workbook`` is also what
+every dashboard table downloads as, so a table looks the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from briefing.figures import Briefing
+from briefing.text import quarter_words
+from ingest.excel_safe import landscape_fit_width, put
+from reporting.catalog import MEETING_RATINGS
+from reporting.dashboard import DISCIPLINE_FORMS, MOVEMENT_IN, MOVEMENT_OUT
+
+FORMATS = {"count": "#,##0", "percent": '0.0"%"', "decimal": "#,##0.00", "text": "@"}
+_THIN = Side(style="thin", color="808080")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD = PatternFill("solid", fgColor="D9E1F2")
+_FONT = "Times New Roman"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = "count"  # count, percent, decimal, text
+    total: str | None = "sum"  # how the totals row combines it: "sum", or None for no total
+    width: float = 12
+
+
+def write_table(
+    ws: Worksheet, title: str, subtitle: str, columns: list[Column], rows: pd.DataFrame, totals: bool = True
+) -> None:
+    """A titled table with formatted numbers, a totals row, frozen header and A4 landscape print set-up."""
+    put(ws.cell(row=1, column=1), title)
+    ws.cell(row=1, column=1).font = Font(name=_FONT, size=13, bold=True)
+    put(ws.cell(row=2, column=1), subtitle)
+    ws.cell(row=2, column=1).font = Font(name=_FONT, size=12, italic=True)
+    header_row = 4
+    for col, column in enumerate(columns, start=1):
+        cell = ws.cell(row=header_row, column=col)
+        put(cell, column.header)
+        cell.font = Font(name=_FONT, size=12, bold=True)
+        cell.fill = _HEAD
+        cell.border = _BOX
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        ws.column_dimensions[cell.column_letter].width = column.width
+    for r, (_, record) in enumerate(rows.iterrows(), start=header_row + 1):
+        for col, column in enumerate(columns, start=1):
+            value = record.get(column.key)
+            cell = ws.cell(row=r, column=col)
+            put(cell, None if value is None or (not isinstance(value, str) and pd.isna(value)) else value)
+            cell.number_format = FORMATS[column.kind]
+            cell.border = _BOX
+            cell.font = Font(name=_FONT, size=12)
+    if totals and len(rows):
+        r = header_row + len(rows) + 1
+        for col, column in enumerate(columns, start=1):
+            cell = ws.cell(row=r, column=col)
+            if col == 1:
+                put(cell, "Cộng")
+            elif column.total == "sum":
+                cell.value = float(pd.to_numeric(rows[column.key], errors="coerce").fillna(0).sum())
+                cell.number_format = FORMATS[column.kind]
+            cell.font = Font(name=_FONT, size=12, bold=True)
+            cell.border = _BOX
+    ws.row_dimensions[header_row].height = 48
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
+    landscape_fit_width(ws)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+def table_workbook(title: str, subtitle: str, columns: list[Column], rows: pd.DataFrame) -> bytes:
+    book = Workbook()
+    write_table(book.active, title, subtitle, columns, rows)
+    book.active.title = "Bảng"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+UNIT = Column("name", "Đơn vị", "text", None, 34)
+
+
+def _sheets(b: Briefing) -> list[tuple[str, str, list[Column], pd.DataFrame, bool]]:
+    label = quarter_words(b) + f" năm {b.period.year}"
+    quarter_columns = ["members_opening", "members_closing", *MOVEMENT_IN, *MOVEMENT_OUT]
+    in_quarter = b.by_child.reindex(columns=["code", *quarter_columns]).rename(columns={"admitted": "admitted_quarter"})
+    admissions = b.admissions[["code", "name", "target", "admitted", "pct_of_target"]].merge(
+        in_quarter, on="code", how="left"
+    )
+    movement = [
+        Column(
+            "admitted_quarter" if c == "admitted" else c, f"{label_} trong quý" if c == "admitted" else label_, width=11
+        )
+        for c, label_ in {**MOVEMENT_IN, **MOVEMENT_OUT}.items()
+    ]
+    statuses = pd.DataFrame(
+        [
+            {
+                "name": s.unit_name,
+                "state": {"accepted": "Đã nhận", "warnings": "Đã nhận (có cảnh báo)", "partial": "Chưa đủ các tháng",
+                          "rejected": "Bị từ chối", "missing": "Chưa nộp"}[s.state],
+                "late": "Nộp chậm" if s.late and s.state in ("accepted", "warnings") else "",
+                "received": max((v.received_at for v in s.versions if v.current), default=None),
+                "versions": len(s.versions),
+            }
+            for s in b.statuses
+        ]
+    )  # fmt: skip
+    return [
+        ("Phát triển đảng viên", f"Kết nạp từ đầu năm đến {b.period.end:%d/%m/%Y} so với chỉ tiêu; biến động {label}",
+         [UNIT, Column("target", "Chỉ tiêu năm"), Column("admitted", "Kết nạp từ đầu năm"),
+          Column("pct_of_target", "% kế hoạch", "percent", None), Column("members_opening", "Đầu kỳ"),
+          *movement, Column("members_closing", "Cuối kỳ")], admissions, True),
+        ("Kiểm tra, giám sát", f"Số lượt {label}",
+         [UNIT, *(Column(f"{k}_{w}", f"{h}: {t}", width=13) for k, h in
+                  (("inspect", "Kiểm tra"), ("inspect_signs", "Kiểm tra khi có dấu hiệu"), ("supervise", "Giám sát"))
+                  for w, t in (("org", "tổ chức"), ("member", "đảng viên"))),
+          Column("violations", "Kết luận có vi phạm"), Column("violation_pct", "% vi phạm", "percent", None)], b.by_child, True),
+        ("Kỷ luật", f"Số trường hợp {label}",
+         [UNIT, *(Column(c, ("Đảng viên: " if c.startswith("disc_member") else "Tổ chức: ") + f.lower(), width=12)
+                  for c, f in DISCIPLINE_FORMS.items()),
+          Column("per_1000", "Đảng viên bị kỷ luật /1.000", "decimal", None)], b.by_child, True),
+        ("Sinh hoạt chi bộ", f"Buổi sinh hoạt thường kỳ theo xếp loại, {label}",
+         [UNIT, Column("regular_meetings", "Sinh hoạt thường kỳ"), Column("thematic_meetings", "Chuyên đề"),
+          *(Column(c, f"Số buổi {label_}") for c, label_ in MEETING_RATINGS.items()),
+          *(Column(f"{c}_pct", f"% {label_}", "percent", None) for c, label_ in MEETING_RATINGS.items()),
+          Column("attendance_pct", "% đảng viên dự", "percent", None)], b.by_child, True),
+        ("Nộp báo cáo", f"Tình hình nộp báo cáo {label}",
+         [UNIT, Column("state", "Tình trạng", "text", None, 22), Column("late", "Đúng hạn", "text", None, 12),
+          Column("versions", "Số phiên bản", total=None)], statuses, False),
+    ]  # fmt: skip
+
+
+def build_appendix(b: Briefing) -> bytes:
+    """The appendix as .xlsx bytes: one sheet per summary table."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, subtitle, columns, rows, totals in _sheets(b):
+        ws = book.create_sheet(name)
+        write_table(ws, f"BIỂU TỔNG HỢP: {name.upper()} – {b.unit.name}", subtitle, columns, rows, totals)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

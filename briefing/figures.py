@@ -1,0 +1,72 @@
+"""Every figure the briefing prints, from the same functions (named queries) as the dashboards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from reporting import dashboard, lagging
+from reporting.lagging import Lag, pace
+from reporting.periods import Period
+from reporting.submissions import UnitStatus, unit_statuses
+from reporting.units import Unit, UnitTree
+
+
+@dataclass
+class Briefing:
+    unit: Unit
+    period: Period  # the quarter reported on
+    today: date
+    quarter: dict[str, float]  # figures within the quarter
+    year: dict[str, float]  # figures from 1 January to the quarter's end
+    target: int | None
+    pace_pct: float
+    admissions: pd.DataFrame  # per child unit, laggards first
+    by_child: pd.DataFrame  # per child unit: every metric within the quarter, with inspection, discipline
+    #                         and meeting summaries
+    statuses: list[UnitStatus]
+    lags: list[Lag]
+    branches_without_thematic: int
+
+    @property
+    def received(self) -> list[UnitStatus]:
+        return [s for s in self.statuses if s.state in ("accepted", "warnings")]
+
+    @property
+    def late(self) -> list[UnitStatus]:
+        return [s for s in self.received if s.late]
+
+    @property
+    def missing(self) -> list[UnitStatus]:
+        return [s for s in self.statuses if s.state not in ("accepted", "warnings")]
+
+
+def gather(con: duckdb.DuckDBPyConnection, tree: UnitTree, unit_code: str, period: Period, today: date) -> Briefing:
+    """All the briefing's figures for a unit and a quarter."""
+    unit = tree.get(unit_code)
+    by_child = dashboard.meeting_shares(
+        dashboard.discipline_summary(dashboard.inspection_summary(dashboard.figures_by_child(con, unit_code, period)))
+    )
+    statuses = [
+        s
+        for s in unit_statuses(con, tree, period, today)
+        if s.unit_code == unit_code or any(a.code == unit_code for a in tree.ancestors(s.unit_code))
+    ]
+    branches = dashboard.branch_list(con, unit_code, period, tree)
+    return Briefing(
+        unit=unit,
+        period=period,
+        today=today,
+        quarter=dashboard.figures(con, unit_code, period),
+        year=dashboard.figures(con, unit_code, dashboard.ytd(period)),
+        target=dashboard.target(con, unit_code, period.year),
+        pace_pct=100 * pace(period.end),
+        admissions=dashboard.admissions_by_child(con, unit_code, period),
+        by_child=by_child,
+        statuses=statuses,
+        lags=lagging.lagging_units(con, tree, unit_code, period, today),
+        branches_without_thematic=int((branches["quarters_without_thematic"] > 0).sum()),
+    )

@@ -1,0 +1,262 @@
+"""The quarterly report (.docx) in the style of an official party document.
+
+A4, Times New Roman 14 (13 in tables), margins of an administrative document,
+the header block (committee, document number left blank, "ĐẢNG CỘNG SẢN VIỆT
+NAM", place and date), a capitalised title, numbered sections whose sentences
+come from ``briefing.text``, per-unit tables and charts rendered by kaleido.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from io import BytesIO
+
+import pandas as pd
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from briefing import text
+from briefing.figures import Briefing
+from reporting.catalog import MEETING_RATINGS
+from reporting.dashboard import DISCIPLINE_FORMS
+from reporting.numbers import fmt_number, fmt_percent
+from ui import charts
+
+FONT = "Times New Roman"
+BODY_PT, TABLE_PT = 14, 13
+TEXT_WIDTH_CM = 16.0  # A4 21 cm less 3 cm left and 2 cm right
+
+
+def _font(run, size: int = BODY_PT, bold: bool = False, italic: bool = False) -> None:
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.italic = italic
+    run._element.rPr.rFonts.set(qn("w:eastAsia"), FONT)  # Vietnamese in every script slot
+
+
+def _paragraph(doc, text_: str = "", *, bold=False, italic=False, size=BODY_PT, align=None, indent=True, space_after=6):
+    p = doc.add_paragraph()
+    if text_:
+        _font(p.add_run(text_), size, bold, italic)
+    p.paragraph_format.space_after = Pt(space_after)
+    p.paragraph_format.line_spacing = 1.15
+    if indent:
+        p.paragraph_format.first_line_indent = Cm(1.0)
+    if align is not None:
+        p.alignment = align
+    else:
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return p
+
+
+def _setup(doc) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+
+
+def _header_block(doc, b: Briefing) -> None:
+    table = doc.add_table(rows=1, cols=2)
+    table.autofit = False
+    left, right = table.rows[0].cells
+    left.width, right.width = Cm(7.5), Cm(8.5)
+    committee = left.paragraphs[0]
+    committee.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(committee.add_run(b.unit.name.upper()), 13, bold=True)
+    star = left.add_paragraph()
+    star.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(star.add_run("*"), 13)
+    number = left.add_paragraph()
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(number.add_run("Số        -BC/"), 13)
+    party = right.paragraphs[0]
+    party.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = party.add_run("ĐẢNG CỘNG SẢN VIỆT NAM")
+    _font(run, 14, bold=True)
+    run.font.underline = True
+    date_line = right.add_paragraph()
+    date_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(date_line.add_run(f"…………, ngày {b.today.day} tháng {b.today.month} năm {b.today.year}"), 14, italic=True)
+
+
+def _title(doc, b: Briefing) -> None:
+    _paragraph(doc, "", indent=False, space_after=0)
+    _paragraph(doc, "BÁO CÁO", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, space_after=0)
+    _paragraph(
+        doc,
+        f"kết quả công tác xây dựng Đảng quý {text.ROMAN[b.period.quarter]} năm {b.period.year}",
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+    )
+    _paragraph(doc, "-----", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+
+
+def _heading(doc, label: str) -> None:
+    _paragraph(doc, label, bold=True, indent=True, space_after=4).paragraph_format.keep_with_next = True
+
+
+def _table(
+    doc, headers: list[str], rows: list[list[str]], widths_cm: list[float], total: list[str] | None = None
+) -> None:
+    table = doc.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)  # the grid: LibreOffice lays tables out by it, not by cell widths
+    for cell, header, width in zip(table.rows[0].cells, headers, widths_cm, strict=True):
+        cell.width = Cm(width)
+        p = cell.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(p.add_run(header), TABLE_PT, bold=True)
+    for values in [*rows, *([total] if total else [])]:
+        cells = table.add_row().cells
+        for i, (cell, value, width) in enumerate(zip(cells, values, widths_cm, strict=True)):
+            cell.width = Cm(width)
+            p = cell.paragraphs[0]
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT if i == 0 else WD_ALIGN_PARAGRAPH.RIGHT
+            _font(p.add_run(value), TABLE_PT, bold=values is total)
+    _paragraph(doc, "", indent=False, space_after=2)
+
+
+def _caption(doc, label: str) -> None:
+    caption = _paragraph(
+        doc, label, italic=True, size=TABLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, space_after=2
+    )
+    caption.paragraph_format.keep_with_next = True
+
+
+def _chart(doc, fig, height_px: int) -> None:
+    # Printed at 16 cm: draw at 800 px with larger type so labels stay legible on paper.
+    fig.update_layout(font={"family": FONT, "size": 15}, title={"font": {"size": 17}})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+        png = fig.to_image(format="png", width=800, height=int(height_px * 1.15), scale=2)
+    doc.add_picture(BytesIO(png), width=Cm(TEXT_WIDTH_CM))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else fmt_percent(value)
+
+
+def _admissions_table(doc, b: Briefing) -> None:
+    df = b.admissions.dropna(subset=["target"])
+    if df.empty:
+        return
+    _caption(doc, f"Bảng 1. Kết nạp đảng viên từ đầu năm đến {b.period.end:%d/%m/%Y} so với chỉ tiêu năm")
+    rows = [[r.name, fmt_number(r.admitted), fmt_number(r.target), _pct(r.pct_of_target)] for r in df.itertuples()]
+    total_admitted, total_target = df["admitted"].sum(), df["target"].sum()
+    total = ["Cộng", fmt_number(total_admitted), fmt_number(total_target), _pct(100 * total_admitted / total_target)]
+    _table(doc, ["Đơn vị", "Đã kết nạp", "Chỉ tiêu năm", "Tỷ lệ"], rows, [7.0, 3.0, 3.0, 3.0], total)
+
+
+def _discipline_table(doc, b: Briefing) -> None:
+    df = b.by_child
+    if df.empty or "members_closing" not in df:
+        return
+    forms = {c: f for c, f in DISCIPLINE_FORMS.items() if c.startswith("disc_member")}
+    _caption(doc, f"Bảng 2. Đảng viên bị kỷ luật {text.quarter_words(b)} theo hình thức")
+    rows = [[r["name"], *(fmt_number(r[c]) for c in forms), fmt_number(r["disc_orgs"])] for _, r in df.iterrows()]
+    total = ["Cộng", *(fmt_number(df[c].sum()) for c in forms), fmt_number(df["disc_orgs"].sum())]
+    _table(doc, ["Đơn vị", *forms.values(), "Tổ chức đảng"], rows, [6.0, 2.0, 2.0, 2.0, 2.0, 2.0], total)
+
+
+def _meetings_table(doc, b: Briefing) -> None:
+    df = b.by_child.dropna(subset=["rating_good_pct"])
+    if df.empty:
+        return
+    _caption(doc, f"Bảng 3. Xếp loại buổi sinh hoạt chi bộ {text.quarter_words(b)} (tỷ lệ trên số buổi thường kỳ)")
+    rows = [
+        [r["name"], fmt_number(r["regular_meetings"]), *(_pct(r[f"{c}_pct"]) for c in MEETING_RATINGS)]
+        for _, r in df.iterrows()
+    ]
+    rated = sum(df[c].sum() for c in MEETING_RATINGS)
+    total = [
+        "Cộng",
+        fmt_number(df["regular_meetings"].sum()),
+        *(_pct(100 * df[c].sum() / rated) for c in MEETING_RATINGS),
+    ]
+    _table(doc, ["Đơn vị", "Số buổi", *MEETING_RATINGS.values()], rows, [6.0, 2.0, 2.0, 2.0, 2.0, 2.0], total)
+
+
+def build_report(b: Briefing) -> bytes:
+    """The report as .docx bytes."""
+    doc = Document()
+    _setup(doc)
+    _header_block(doc, b)
+    _title(doc, b)
+    _start_charts()
+
+    _heading(doc, "1. Công tác phát triển đảng viên")
+    for sentence in (text.admissions(b), text.movements(b), text.candidates(b)):
+        _paragraph(doc, sentence)
+    _admissions_table(doc, b)
+    if b.admissions["target"].notna().any() and len(b.admissions) > 1:
+        _chart(
+            doc,
+            charts.progress_bars(b.admissions, "Kết nạp đảng viên so với chỉ tiêu năm", b.pace_pct),
+            70 + 26 * len(b.admissions),
+        )
+
+    _heading(doc, "2. Công tác kiểm tra, giám sát")
+    _paragraph(doc, text.inspections(b))
+
+    _heading(doc, "3. Công tác thi hành kỷ luật đảng")
+    _paragraph(doc, text.discipline(b))
+    _discipline_table(doc, b)
+
+    _heading(doc, "4. Chất lượng sinh hoạt chi bộ")
+    _paragraph(doc, text.meetings(b))
+    _meetings_table(doc, b)
+    rated = b.by_child.dropna(subset=["rating_good_pct"])
+    if len(rated) > 1:
+        _chart(doc, charts.rating_shares(rated, "Tỷ lệ buổi sinh hoạt chi bộ theo xếp loại"), 70 + 26 * len(rated))
+
+    _heading(doc, "5. Tình hình nộp báo cáo")
+    _paragraph(doc, text.returns(b))
+
+    _heading(doc, "6. Đơn vị cần quan tâm")
+    if not b.lags:
+        _paragraph(doc, "Không có đơn vị nào chậm tiến độ hay thiếu báo cáo trong quý.")
+    for lag in b.lags:
+        _paragraph(doc, f"- {lag.unit_name}: " + "; ".join(r[:1].lower() + r[1:] for r in lag.reasons) + ".")
+
+    _heading(doc, "7. Một số vấn đề cần quan tâm trong thời gian tới")
+    points = text.attention_points(b)
+    if not points:
+        _paragraph(doc, "Tiếp tục duy trì kết quả đạt được; thực hiện tốt nhiệm vụ quý tiếp theo.")
+    for point in points:
+        _paragraph(doc, f"- {point}")
+
+    _paragraph(doc, "", indent=False)
+    sign = _paragraph(doc, "T/M BAN TỔ CHỨC", bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False, space_after=60)
+    sign.paragraph_format.right_indent = Cm(1.5)
+    _paragraph(
+        doc, "Nơi nhận:", bold=True, italic=True, size=12, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0
+    )
+    _paragraph(doc, "- Thường trực, Ban Thường vụ,\n- Lưu.", size=12, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+    out = BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _start_charts() -> None:
+    """One headless Chromium for every chart of the report (kaleido would start one per image)."""
+    import kaleido
+
+    os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")  # Debian's Chromium; nothing is downloaded
+    kaleido.start_sync_server(silence_warnings=True)

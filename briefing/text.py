@@ -1,0 +1,179 @@
+"""Sentences of the briefing, generated from the figures, grammatical for zero, one and many.
+
+Vietnamese has no plural endings, but a zero reads differently ("không có trường
+hợp nào bị kỷ luật", "chưa kết nạp được đảng viên mới nào"), and breakdowns list
+only the forms that occurred, in the seeds' style "(khiển trách 2, cảnh cáo 1)".
+"""
+
+from __future__ import annotations
+
+from briefing.figures import Briefing
+from reporting.catalog import MEETING_RATINGS
+from reporting.dashboard import DISCIPLINE_FORMS, MOVEMENT_OUT
+from reporting.numbers import fmt_number, fmt_percent
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def n(value: float | None) -> str:
+    return fmt_number(value or 0)
+
+
+def breakdown(items: dict[str, float]) -> str:
+    """ "khiển trách 2, cảnh cáo 1": only the non-zero items, in order."""
+    return ", ".join(f"{label} {n(v)}" for label, v in items.items() if v)
+
+
+def quarter_words(b: Briefing) -> str:
+    return f"quý {ROMAN[b.period.quarter]}"
+
+
+def admissions(b: Briefing) -> str:
+    ytd = b.year.get("admitted", 0)
+    in_quarter = b.quarter.get("admitted", 0)
+    if ytd == 0:
+        first = "Từ đầu năm đến nay, toàn Đảng bộ chưa kết nạp được đảng viên mới nào"
+    else:
+        first = f"Từ đầu năm đến nay, toàn Đảng bộ kết nạp {n(ytd)} đảng viên mới"
+    if b.target:
+        first += f", đạt {fmt_percent(100 * ytd / b.target)} kế hoạch năm ({n(b.target)} đảng viên)"
+    if ytd and in_quarter:
+        first += f"; riêng {quarter_words(b)} kết nạp {n(in_quarter)} đảng viên"
+    elif ytd:
+        first += f"; trong {quarter_words(b)} không kết nạp đảng viên mới nào"
+    return first + "."
+
+
+def movements(b: Briefing) -> str:
+    q = b.quarter
+    gained = {"kết nạp lại": q.get("readmitted", 0), "chuyển đến": q.get("transfer_in", 0)}
+    lost = {
+        label.lower() if label != "Xin ra khỏi Đảng" else "xin ra khỏi Đảng": q.get(code, 0)
+        for code, label in MOVEMENT_OUT.items()
+    }
+    parts = []
+    if any(gained.values()):
+        parts.append(f"tăng {n(sum(gained.values()))} đảng viên ngoài kết nạp mới ({breakdown(gained)})")
+    if any(lost.values()):
+        parts.append(f"giảm {n(sum(lost.values()))} đảng viên ({breakdown(lost)})")
+    sentence = (
+        f"Trong {quarter_words(b)}, "
+        + ("; ".join(parts) if parts else "không có đảng viên tăng, giảm ngoài kết nạp mới")
+        + "."
+    )
+    if "members_closing" in q:
+        sentence += f" Đến ngày {b.period.end:%d/%m/%Y}, toàn Đảng bộ có {n(q['members_closing'])} đảng viên"
+        if q.get("probationary_closing"):
+            sentence += f", trong đó {n(q['probationary_closing'])} đảng viên dự bị"
+        sentence += " (theo báo cáo đã nhận)."
+    return sentence
+
+
+def candidates(b: Briefing) -> str:
+    trained = b.year.get("candidates_trained", 0)
+    if not trained:
+        return "Từ đầu năm chưa có quần chúng ưu tú nào học lớp nhận thức về Đảng."
+    return f"Từ đầu năm có {n(trained)} quần chúng ưu tú học lớp nhận thức về Đảng, tạo nguồn phát triển đảng viên."
+
+
+def inspections(b: Briefing) -> str:
+    q = b.quarter
+    kinds = {
+        "kiểm tra": ("inspect_org", "inspect_member"),
+        "kiểm tra khi có dấu hiệu vi phạm": ("inspect_signs_org", "inspect_signs_member"),
+        "giám sát chuyên đề": ("supervise_org", "supervise_member"),
+    }
+    done = []
+    for label, (org, member) in kinds.items():
+        o, m = q.get(org, 0), q.get(member, 0)
+        if o or m:
+            targets = ", ".join(t for t in (o and f"{n(o)} lượt tổ chức đảng", m and f"{n(m)} lượt đảng viên") if t)
+            done.append(f"{label} {targets}")
+    if not done:
+        return f"Trong {quarter_words(b)}, các cấp ủy không tiến hành cuộc kiểm tra, giám sát nào."
+    sentence = f"Trong {quarter_words(b)}, cấp ủy, ủy ban kiểm tra các cấp đã " + "; ".join(done) + "."
+    inspected = sum(q.get(c, 0) for c in ("inspect_org", "inspect_member", "inspect_signs_org", "inspect_signs_member"))
+    violations = q.get("violation_org", 0) + q.get("violation_member", 0)
+    if inspected and violations:
+        sentence += (
+            f" Qua kiểm tra, kết luận {n(violations)} lượt có vi phạm "
+            f"({fmt_percent(100 * violations / inspected)} số lượt kiểm tra)."
+        )
+    elif inspected:
+        sentence += " Qua kiểm tra, không có trường hợp nào bị kết luận vi phạm."
+    return sentence
+
+
+def discipline(b: Briefing) -> str:
+    q = b.quarter
+    members = {label.lower(): q.get(c, 0) for c, label in DISCIPLINE_FORMS.items() if c.startswith("disc_member")}
+    orgs = {label.lower(): q.get(c, 0) for c, label in DISCIPLINE_FORMS.items() if c.startswith("disc_org")}
+    parts = []
+    if any(members.values()):
+        parts.append(f"{n(sum(members.values()))} đảng viên ({breakdown(members)})")
+    if any(orgs.values()):
+        parts.append(f"{n(sum(orgs.values()))} tổ chức đảng ({breakdown(orgs)})")
+    if not parts:
+        return f"Trong {quarter_words(b)}, không có trường hợp nào bị kỷ luật."
+    return f"Trong {quarter_words(b)}, đã thi hành kỷ luật " + " và ".join(parts) + "."
+
+
+def meetings(b: Briefing) -> str:
+    q = b.quarter
+    regular = q.get("regular_meetings", 0)
+    if not regular:
+        return f"Chưa có số liệu sinh hoạt chi bộ {quarter_words(b)}."
+    rated = sum(q.get(c, 0) for c in MEETING_RATINGS)
+    levels = ", ".join(
+        f"{label} {n(q.get(c, 0))} buổi ({fmt_percent(100 * q.get(c, 0) / rated)})"
+        for c, label in MEETING_RATINGS.items()
+        if q.get(c, 0)
+    )
+    sentence = f"Các chi bộ tổ chức {n(regular)} buổi sinh hoạt thường kỳ, trong đó xếp loại {levels}"
+    thematic = q.get("thematic_meetings", 0)
+    sentence += f"; {n(thematic)} buổi sinh hoạt chuyên đề." if thematic else "; không có buổi sinh hoạt chuyên đề nào."
+    if "attendance_pct" in q:
+        sentence += f" Tỷ lệ đảng viên dự sinh hoạt bình quân {fmt_percent(q['attendance_pct'])}."
+    if b.branches_without_thematic:
+        sentence += f" Có {n(b.branches_without_thematic)} chi bộ không sinh hoạt chuyên đề trong quý."
+    else:
+        sentence += " Tất cả các chi bộ đã báo cáo đều sinh hoạt chuyên đề trong quý."
+    return sentence
+
+
+def returns(b: Briefing) -> str:
+    received, expected = len(b.received), len(b.statuses)
+    if not expected:
+        return "Không có đơn vị nào phải nộp báo cáo trong kỳ."
+    sentence = f"Ban Tổ chức nhận được {n(received)}/{n(expected)} báo cáo"
+    late = len(b.late)
+    sentence += f", {n(late)} đơn vị nộp chậm" if late else ", tất cả đúng hạn" if received == expected else ""
+    if b.missing:
+        names = ", ".join(s.unit_name for s in b.missing)
+        sentence += f"; {n(len(b.missing))} đơn vị chưa có báo cáo hợp lệ ({names})"
+    return sentence + "."
+
+
+def attention_points(b: Briefing) -> list[str]:
+    """Points for attention that follow from the figures; none when nothing calls for one."""
+    points = []
+    behind = [lag.unit_name for lag in b.lags if "admissions" in lag.kinds]
+    if behind:
+        points.append(
+            f"Tập trung chỉ đạo công tác tạo nguồn, kết nạp đảng viên ở {n(len(behind))} đơn vị chậm tiến độ "
+            f"({', '.join(behind)}), bảo đảm hoàn thành chỉ tiêu năm."
+        )
+    weak = [lag.unit_name for lag in b.lags if "weak_meetings" in lag.kinds]
+    if weak:
+        points.append(
+            f"Nâng cao chất lượng sinh hoạt chi bộ ở các đơn vị có nhiều buổi xếp loại trung bình, kém ({', '.join(weak)})."
+        )
+    if b.branches_without_thematic:
+        points.append(
+            f"Đôn đốc {n(b.branches_without_thematic)} chi bộ chưa sinh hoạt chuyên đề trong quý thực hiện đúng "
+            "quy định ít nhất mỗi quý một lần."
+        )
+    if b.missing or b.late:
+        names = ", ".join(s.unit_name for s in b.missing + b.late)
+        points.append(f"Chấn chỉnh việc nộp báo cáo đúng hạn, đầy đủ ({names}).")
+    return points
