@@ -98,11 +98,9 @@ widgets.unit_table(
 
 st.subheader("Nhật ký thao tác")
 log = data.audit_log(sel.unit.code)
-st.dataframe(
-    log.assign(logged_at=log["logged_at"].map(fmt_datetime))[
-        ["logged_at", "actor", "action", "file_name", "unit_name", "period", "submission_id", "replaced_id", "detail"]
-    ],
-    column_config={
+widgets.plain_table(
+    log.assign(logged_at=log["logged_at"].map(fmt_datetime)),
+    {
         "logged_at": "Thời gian",
         "actor": "Người thực hiện",
         "action": "Thao tác",
@@ -113,6 +111,6 @@ st.dataframe(
         "replaced_id": "Thay thế phiên bản",
         "detail": "Chi tiết",
     },
-    hide_index=True,
-    width="stretch",
+    "Nhật ký thao tác",
+    sel,
 )

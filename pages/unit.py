@@ -23,7 +23,7 @@ history = indicator_history(data.quarterly(unit.code, sel.span, tuple(data.HISTO
 if history.empty:
     widgets.no_data(sel)
 else:
-    st.dataframe(history, hide_index=True, width="stretch")
+    widgets.plain_table(history, {c: c for c in history.columns}, "Các chỉ tiêu theo quý", sel)
 
 children = (
     data.branch_list(unit.code, sel.span) if unit.reports or unit.is_branch else data.by_child(unit.code, sel.span)
@@ -54,17 +54,19 @@ if returns.empty and not unit.reports:
 elif returns.empty:
     st.info("Đơn vị chưa gửi báo cáo nào.")
 else:
-    st.dataframe(
+    widgets.plain_table(
         returns.assign(
             received_at=returns["received_at"].map(fmt_datetime),
             status=returns["status"].map(widgets.STATUS_LABEL)
             + returns["superseded_by"].notna().map({True: " (đã thay thế)", False: ""}),
-        )[["submission_id", "period", "received_at", "file_name", "status", "errors", "warnings"]],
-        column_config=widgets.VERSION_COLUMNS,
-        hide_index=True,
-        width="stretch",
+        ),
+        {
+            k: widgets.VERSION_COLUMNS[k]
+            for k in ("submission_id", "period", "received_at", "file_name", "status", "errors", "warnings")
+        },
+        "Các báo cáo đã nhận",
+        sel,
     )
-
     by_period = returns.groupby("period")["submission_id"].apply(list)
     several = {period: ids for period, ids in by_period.items() if len(ids) > 1}
     if several:

@@ -97,7 +97,9 @@ def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, *, 
 _EXCEL_KIND = {"count": "count", "percent": "percent", "decimal": "decimal", "progress": "percent", "text": "text"}
 
 
-def excel_download(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, title: str) -> None:
+def excel_download(
+    df: pd.DataFrame, columns: dict[str, Column], sel: Selection, title: str, *, unit_column: bool = True
+) -> None:
     """The table as .xlsx, with the appendix's formats (numbers stay numbers, text stays text)."""
     from briefing.appendix import Column as XlsxColumn
     from briefing.appendix import table_workbook
@@ -116,3 +118,9 @@ def excel_download(df: pd.DataFrame, columns: dict[str, Column], sel: Selection,
         icon=":material/table_view:",
         key=key,
     )
+
+
+def plain_table(df: pd.DataFrame, headers: dict[str, str], title: str, sel: Selection) -> None:
+    """A table without unit links (history, versions, the log), with the same .xlsx download."""
+    st.dataframe(df[list(headers)], column_config=headers, hide_index=True, width="stretch")
+    excel_download(df.assign(name=""), {k: (v, "text") for k, v in headers.items()}, sel, title, unit_column=False)
