@@ -30,3 +30,32 @@ with recursive closure(ancestor_code, unit_code, depth) as (
     join units as u on u.parent_code = c.unit_code
 )
 select ancestor_code, unit_code, depth from closure;
+
+-- How one unit's figures for a metric combine over the returns of a span, and how units then add
+-- up, per metrics.aggregate: flows sum; opening stocks come from each unit's first return, other
+-- stocks and ratings from its last, summed over units; percents are averaged over returns.
+create or replace macro unit_parts(value, period_start, period_end) as {
+    'total': sum(value),
+    'first': arg_min(value, period_start),
+    'last': arg_max(value, period_end),
+    'mean': avg(value),
+    'n': count(value)
+};
+
+create or replace macro combine_units(aggregate, parts) as cast(
+    case any_value(aggregate)
+        when 'sum' then sum(parts.total)
+        when 'first' then sum(parts.first)
+        when 'last' then sum(parts.last)
+        else sum(parts.mean * parts.n) / sum(parts.n)
+    end as double
+);
+
+-- grain: one row per submission with findings: its errors and warnings.
+create or replace view finding_counts as
+select
+    submission_id,
+    cast(count(*) filter (where severity = 'error') as integer) as errors,
+    cast(count(*) filter (where severity = 'warning') as integer) as warnings
+from findings
+group by submission_id;

@@ -7,17 +7,15 @@ with obs as (
     where o.unit_code in (select unnest($codes))
       and o.period_start >= $start
       and o.period_end <= $end
+),
+
+per_branch as (
+    select unit_code, metric, any_value(aggregate) as aggregate, unit_parts(value, period_start, period_end) as parts
+    from obs
+    group by unit_code, metric
 )
 
-select
-    unit_code,
-    metric,
-    cast(case any_value(aggregate)
-        when 'sum' then sum(value)
-        when 'first' then arg_min(value, period_start)
-        when 'last' then arg_max(value, period_end)
-        else avg(value)
-    end as double) as value
-from obs
+select unit_code, metric, combine_units(aggregate, parts) as value
+from per_branch
 group by unit_code, metric
 order by unit_code, metric

@@ -22,30 +22,14 @@ in_span as (
 ),
 
 per_unit as (
-    select
-        group_code,
-        unit_code,
-        metric,
-        any_value(aggregate) as aggregate,
-        sum(value) as total,
-        arg_min(value, period_start) as first_value,
-        arg_max(value, period_end) as last_value,
-        avg(value) as mean_value,
-        count(*) as n
+    select group_code, unit_code, metric, any_value(aggregate) as aggregate,
+        unit_parts(value, period_start, period_end) as parts
     from in_span
     group by group_code, unit_code, metric
 ),
 
 final as (
-    select
-        group_code,
-        metric,
-        cast(case any_value(aggregate)
-            when 'sum' then sum(total)
-            when 'first' then sum(first_value)
-            when 'last' then sum(last_value)
-            else sum(mean_value * n) / sum(n)
-        end as double) as value
+    select group_code, metric, combine_units(aggregate, parts) as value
     from per_unit
     group by group_code, metric
 )

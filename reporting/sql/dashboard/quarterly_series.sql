@@ -24,29 +24,14 @@ obs as (
 ),
 
 per_unit as (
-    select
-        year, quarter, unit_code, metric,
-        any_value(aggregate) as aggregate,
-        sum(value) as total,
-        arg_min(value, period_start) as first_value,
-        arg_max(value, period_end) as last_value,
-        avg(value) as mean_value,
-        count(*) as n
+    select year, quarter, unit_code, metric, any_value(aggregate) as aggregate,
+        unit_parts(value, period_start, period_end) as parts
     from obs
     group by year, quarter, unit_code, metric
 ),
 
 final as (
-    select
-        year,
-        quarter,
-        metric,
-        cast(case any_value(aggregate)
-            when 'sum' then sum(total)
-            when 'first' then sum(first_value)
-            when 'last' then sum(last_value)
-            else sum(mean_value * n) / sum(n)
-        end as double) as value
+    select year, quarter, metric, combine_units(aggregate, parts) as value
     from per_unit
     group by year, quarter, metric
 )

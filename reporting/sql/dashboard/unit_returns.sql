@@ -5,15 +5,6 @@ with owner as (
          where v.unit_code = $unit limit 1),
         $unit
     ) as code
-),
-
-counts as (
-    select
-        submission_id,
-        cast(count(*) filter (where severity = 'error') as integer) as errors,
-        cast(count(*) filter (where severity = 'warning') as integer) as warnings
-    from findings
-    group by submission_id
 )
 
 select
@@ -27,6 +18,6 @@ select
     coalesce(c.errors, 0) as errors,
     coalesce(c.warnings, 0) as warnings
 from submissions as s
-left join counts as c using (submission_id)
+left join finding_counts as c using (submission_id)
 where s.unit_code = (select code from owner)
 order by s.period_start desc, s.submission_id desc

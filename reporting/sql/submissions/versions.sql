@@ -1,14 +1,5 @@
 -- grain: one row per received version of a return whose period lies within [$start, $end].
-with finding_counts as (
-    select
-        submission_id,
-        cast(count(*) filter (where severity = 'error') as integer) as errors,
-        cast(count(*) filter (where severity = 'warning') as integer) as warnings
-    from findings
-    group by submission_id
-),
-
-final as (
+with final as (
     select
         s.submission_id,
         s.unit_code,
