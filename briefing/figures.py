@@ -50,11 +50,7 @@ def gather(con: duckdb.DuckDBPyConnection, tree: UnitTree, unit_code: str, perio
     by_child = dashboard.meeting_shares(
         dashboard.discipline_summary(dashboard.inspection_summary(dashboard.figures_by_child(con, unit_code, period)))
     )
-    statuses = [
-        s
-        for s in unit_statuses(con, tree, period, today)
-        if s.unit_code == unit_code or any(a.code == unit_code for a in tree.ancestors(s.unit_code))
-    ]
+    statuses = [s for s in unit_statuses(con, tree, period, today) if tree.within(s.unit_code, unit_code)]
     branches = dashboard.branch_list(con, unit_code, period, tree)
     return Briefing(
         unit=unit,

@@ -22,7 +22,7 @@ from ingest.findings import SEVERITY_LABEL
 from ingest.load import Incoming, LoadOutcome, check_files, load_files
 from ingest.tables import TableError
 from ingest.validate import CheckResult
-from reporting import db
+from reporting import db, queries
 from reporting.periods import Period, PeriodError, parse, parse_return_period
 from reporting.units import UnitTree
 
@@ -111,11 +111,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         if not unit.active_during(period.start, period.end):
             raise Refused(f"Đơn vị «{args.unit}» ({unit.name}) không hoạt động trong {period.label}.")
         units = [unit]
-    targets = dict(
-        con.execute(
-            "select unit_code, admission_target from targets where year = $year", {"year": period.year}
-        ).fetchall()
-    )
+    targets = queries.targets_of_year(con, period.year)
     for unit in units:
         out = out_dir / template_file_name(unit, period) if args.all else Path(args.out)
         write_template_file(

@@ -171,7 +171,7 @@ def branches_in(tree: UnitTree, unit: str, span: Period) -> list[tuple[str, str]
     return [
         (b.code, o.code)
         for o in owners
-        if o.code == unit or any(a.code == unit for a in tree.ancestors(o.code))
+        if tree.within(o.code, unit)
         for b in tree.branches_of(o.code, span.start, span.end)
     ]
 
@@ -254,10 +254,7 @@ def kpis(con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, span: Period
 
     def on_time(p: Period) -> tuple[int, int]:
         statuses = [
-            s
-            for q in _quarters(p, today)
-            for s in unit_statuses(con, tree, q, today)
-            if _within(tree, s.unit_code, unit)
+            s for q in _quarters(p, today) for s in unit_statuses(con, tree, q, today) if tree.within(s.unit_code, unit)
         ]
         return sum(s.state in ("accepted", "warnings") and not s.late for s in statuses), len(statuses)
 
@@ -287,10 +284,6 @@ def kpis(con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, span: Period
 
 def _quarters(span: Period, today: date) -> list[Period]:
     return [q for q in quarters_in(span) if q.end < today]
-
-
-def _within(tree: UnitTree, code: str, ancestor: str) -> bool:
-    return code == ancestor or any(a.code == ancestor for a in tree.ancestors(code))
 
 
 def unit_returns(con: duckdb.DuckDBPyConnection, unit: str) -> pd.DataFrame:

@@ -90,12 +90,7 @@ def lagging_units(
         end=span.end,
         reporting_types=sorted(REPORTING_ORG_TYPES),
     )
-    targets = dict(
-        con.execute(
-            "select unit_code, admission_target from targets where year = $year and admission_target is not null",
-            {"year": span.year},
-        ).fetchall()
-    )
+    targets = queries.targets_of_year(con, span.year)
     lags: dict[str, Lag] = {code: Lag(code, name) for code, name in zip(inputs["code"], inputs["name"], strict=True)}
     for row in inputs.itertuples(index=False):
         lag = lags[row.code]

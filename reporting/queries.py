@@ -22,3 +22,8 @@ def _text(name: str) -> str:
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
     """Run a named query and return its full result as a DataFrame."""
     return con.execute(_text(name), params).df()
+
+
+def targets_of_year(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, int]:
+    """Each unit's own resolved admission target for a year (templates show it; the lagging rule uses it)."""
+    return dict(con.execute(_text("targets/of_year"), {"year": year}).fetchall())

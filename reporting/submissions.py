@@ -139,7 +139,7 @@ def submission_grid(
     for q in quarters:
         due_passed = today > due_date(q, due_days)
         for status in unit_statuses(con, tree, q, today, due_days):
-            if not (status.unit_code == unit or any(a.code == unit for a in tree.ancestors(status.unit_code))):
+            if not tree.within(status.unit_code, unit):
                 continue
             row = rows.setdefault(status.unit_code, {"code": status.unit_code, "name": status.unit_name})
             row[q.label] = cell_label(status, due_passed)

@@ -87,6 +87,10 @@ class UnitTree:
             chain.append(unit)
         return chain[::-1]
 
+    def within(self, code: str, ancestor: str) -> bool:
+        """True when ``code`` is ``ancestor`` or lies anywhere below it."""
+        return code == ancestor or any(a.code == ancestor for a in self.ancestors(code))
+
     def branches_of(self, code: str, start: date | None = None, end: date | None = None) -> list[Unit]:
         """The branch rows a reporting unit's return must hold, active during [start, end]."""
         found: list[Unit] = []

@@ -212,11 +212,7 @@ def template_periods(year: int) -> list[Period]:
 def templates_zip(period: Period) -> bytes:
     """Blank templates for every reporting unit active in the period, as one zip."""
     t = tree()
-    targets = dict(
-        cursor()
-        .execute("select unit_code, admission_target from targets where year = $year", {"year": period.year})
-        .fetchall()
-    )
+    targets = queries.targets_of_year(cursor(), period.year)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for unit in t.reporting_units(period.start, period.end):
