@@ -1,26 +1,42 @@
-"""Frame and router: page config, the illustrative-data notice, sidebar filters, navigation."""
+"""Frame and router: page config, sign-in, the illustrative-data notice, sidebar filters, navigation.
+
+Order matters: the account is checked before any page runs; the page list
+comes from its role; the filters refuse a unit outside its scope.
+"""
 
 import streamlit as st
 
 from reporting.db import StoreError
-from ui import data, filters, nav
+from ui import auth, data, filters, nav
 
 st.set_page_config(page_title="Công tác xây dựng Đảng", page_icon=":material/flag:", layout="wide")
-navigation = st.navigation(nav.pages())
 
-st.sidebar.markdown("**Công tác xây dựng Đảng**  \nBáo cáo định kỳ của các đảng ủy cấp xã")
 try:
     tree = data.tree()
-    if not len(tree):
-        st.info("Chưa có danh mục đơn vị. Nạp danh mục bằng lệnh «python -m ingest registry TỆP».")
-        st.stop()
-    filters.sidebar(tree, data.years(), data.today())
-    if data.is_demo():
-        st.sidebar.warning(
-            "Dữ liệu minh họa: đơn vị và số liệu đều là giả định, chỉ để thử phần mềm.", icon=":material/info:"
-        )
+    user = auth.check_session()
 except StoreError as exc:
     st.error(str(exc))
     st.stop()
+
+navigation = st.navigation(nav.pages(user), position="sidebar" if user else "hidden")
+auth.write_cookie()
+if user is None:
+    auth.sign_in_form()
+    st.stop()
+
+st.sidebar.markdown("**Công tác xây dựng Đảng**  \nBáo cáo định kỳ của các đảng ủy cấp xã")
+if not len(tree):
+    st.info("Chưa có danh mục đơn vị. Nạp danh mục bằng lệnh «python -m ingest registry TỆP».")
+    st.stop()
+if filters.sidebar(tree, data.years(), data.today(), user.unit_code) is None:
+    auth.refuse(
+        f"Không xem được đơn vị «{st.query_params.get('unit')}»: đơn vị không có hoặc nằm ngoài phạm vi "
+        "tài khoản của bạn."
+    )
+if data.is_demo():
+    st.sidebar.warning(
+        "Dữ liệu minh họa: đơn vị và số liệu đều là giả định, chỉ để thử phần mềm.", icon=":material/info:"
+    )
+auth.sidebar_account(user)
 
 navigation.run()

@@ -27,9 +27,23 @@ class BackupError(RuntimeError):
     """A backup that cannot be made or restored; the message is Vietnamese."""
 
 
-def backup(con: duckdb.DuckDBPyConnection, archive: Path, target: Path, actor: str = "cli") -> dict:
-    """Write a consistent copy of the store and the archive into ``target`` (which must be empty)."""
+def backup(
+    con: duckdb.DuckDBPyConnection, archive: Path, target: Path, actor: str = "cli", *, read_only: bool = False
+) -> dict:
+    """Write a consistent copy of the store and the archive into ``target`` (which must be empty).
+
+    ``read_only``: ``con`` is a read-only connection (a published copy); nothing is written to it,
+    so the backup is not recorded in its audit log.
+    """
     target = Path(target)
+
+    def log(action: str, detail: str) -> None:
+        if read_only:
+            return
+        con.execute("begin transaction")
+        log_action(con, actor, action, None, detail)
+        con.execute("commit")
+
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"Thư mục {target} đã có dữ liệu; chọn một thư mục trống cho bản sao lưu.")
     (target / "archive").mkdir(parents=True, exist_ok=True)
@@ -37,18 +51,15 @@ def backup(con: duckdb.DuckDBPyConnection, archive: Path, target: Path, actor: s
     submissions = con.execute("select count(*) from submissions").fetchone()[0]
     # Logged before the copy so the backup carries its own record (DuckDB writes one database
     # per transaction, so the log row and the copy cannot share one).
-    con.execute("begin transaction")
-    log_action(con, actor, "backup", None, f"Sao lưu vào {target}: {submissions} phiên bản, {len(files)} tệp gốc")
-    con.execute("commit")
-    con.execute("checkpoint")
+    log("backup", f"Sao lưu vào {target}: {submissions} phiên bản, {len(files)} tệp gốc")
+    if not read_only:
+        con.execute("checkpoint")
     database = con.execute("select current_database()").fetchone()[0]
-    con.execute(f"attach '{(target / STORE_NAME).as_posix()}' as backup_copy")
+    con.execute(f"attach '{(target / STORE_NAME).as_posix()}' as backup_copy (read_write)")
     try:
         con.execute(f"copy from database {database} to backup_copy")
     except duckdb.Error as exc:
-        con.execute("begin transaction")
-        log_action(con, actor, "backup_failed", None, str(exc)[:500])
-        con.execute("commit")
+        log("backup_failed", str(exc)[:500])
         raise BackupError(f"Không sao lưu được: {exc}") from exc
     finally:
         con.execute("detach backup_copy")
@@ -66,11 +77,7 @@ def backup(con: duckdb.DuckDBPyConnection, archive: Path, target: Path, actor: s
         "archive": {sha: relative for sha, relative in files},
     }
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    con.execute("begin transaction")
-    log_action(
-        con, actor, "backup", None, f"Sao lưu vào {target}: {manifest['submissions']} phiên bản, {len(files)} tệp gốc"
-    )
-    con.execute("commit")
+    log("backup", f"Sao lưu vào {target}: {manifest['submissions']} phiên bản, {len(files)} tệp gốc")
     return manifest
 
 

@@ -249,7 +249,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from ingest.backup import backup
 
-    manifest = backup(db.connect(), db.archive_dir(), Path(args.dir), actor=_actor())
+    con = db.connect(db.db_path(), read_only=args.read_only)
+    manifest = backup(con, db.archive_dir(), Path(args.dir), actor=_actor(), read_only=args.read_only)
     print(
         f"Đã sao lưu {manifest['submissions']} phiên bản báo cáo và {len(manifest['archive'])} tệp gốc vào {args.dir}."
     )
@@ -271,6 +272,99 @@ def cmd_demo(args: argparse.Namespace) -> int:
         db.db_path(), seed=args.seed, as_of=_today(args.as_of), samples_dir=Path(args.samples), force=args.force
     )
     print(summary)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from ingest.publish import publish
+
+    done = publish(db.connect(), Path(args.out))
+    print(f"Đã xuất bản bản chỉ đọc {done['path']} ({done['submissions']} phiên bản, {done['seconds']} giây).")
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Mật khẩu: ")
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise Refused("Hai lần nhập mật khẩu không khớp.")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from access import users
+
+    con = db.connect()
+    try:
+        if args.action == "list":
+            rows = [
+                {
+                    "username": u.username,
+                    "display_name": u.display_name,
+                    "role": u.role,
+                    "unit_code": u.unit_code,
+                    "active": u.active,
+                    "password": u.has_password,
+                }
+                for u in users.list_users(con)
+            ]
+            if args.json:
+                _print_json(rows)
+            else:
+                for r in rows:
+                    state = "" if r["active"] else "\tĐÃ KHÓA"
+                    print(f"{r['username']}\t{r['role']}\t{r['unit_code']}\t{r['display_name']}{state}")
+            return 0
+        if args.action == "add":
+            if not (args.role and args.unit):
+                raise UsageError("users add cần --role và --unit.")
+            password = None if args.provider_only else _password(args)
+            user = users.add_user(
+                con,
+                UnitTree.from_db(con),
+                args.username,
+                role=args.role,
+                unit_code=args.unit,
+                password=password,
+                display_name=args.name,
+                actor=_actor(),
+            )
+            print(f"Đã tạo tài khoản {user.username} ({user.role_label}, phạm vi {user.unit_code}).")
+        elif args.action == "passwd":
+            users.set_password(con, args.username, _password(args), actor=_actor())
+            print(f"Đã đặt mật khẩu mới cho {users.normalize(args.username)}.")
+        else:
+            users.set_active(con, args.username, args.action == "enable", actor=_actor())
+            print(f"Đã {'mở lại' if args.action == 'enable' else 'khóa'} tài khoản {users.normalize(args.username)}.")
+    except users.AccessError as exc:
+        raise Refused(str(exc)) from exc
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from access import locks
+
+    con = db.connect()
+    try:
+        if args.command == "lock":
+            lock = locks.lock_period(con, UnitTree.from_db(con), args.unit, args.period, _actor(), args.reason or "")
+            print(f"Đã khóa {lock.period.label} của {lock.unit_code} (khóa số {lock.lock_id}).")
+        elif args.command == "unlock":
+            locks.unlock(con, args.lock_id, _actor(), args.reason or "")
+            print(f"Đã mở khóa số {args.lock_id}.")
+        else:
+            rows = [
+                {"lock_id": k.lock_id, "unit_code": k.unit_code, "period": k.period.code, "locked_by": k.locked_by,
+                 "locked_at": k.locked_at.isoformat(timespec="seconds"), "reason": k.reason}
+                for k in locks.active_locks(con)
+            ]  # fmt: skip
+            if args.json:
+                _print_json(rows)
+            for r in [] if args.json else rows:
+                print(f"{r['lock_id']}\t{r['unit_code']}\t{r['period']}\t{r['locked_by']}\t{r['locked_at']}")
+    except locks.LockError as exc:
+        raise Refused(str(exc)) from exc
     return 0
 
 
@@ -333,12 +427,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu và các tệp gốc vào một thư mục trống")
     p.add_argument("dir")
+    p.add_argument(
+        "--read-only", action="store_true", help="mở cơ sở dữ liệu chỉ đọc (bản xuất bản); không ghi gì vào đó"
+    )
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", help="khôi phục từ một bản sao lưu")
     p.add_argument("dir")
     p.add_argument("--force", action="store_true", help="thay cơ sở dữ liệu đang có")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("publish", help="xuất bản bản chỉ đọc của cơ sở dữ liệu cho các máy chủ đọc")
+    p.add_argument("out", help="tệp .duckdb đích (thay thế nguyên khối)")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("users", help="tài khoản: add | list | disable | enable | passwd")
+    p.add_argument("action", choices=["add", "list", "disable", "enable", "passwd"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", choices=["viewer", "clerk", "admin"])
+    p.add_argument("--unit", help="mã đơn vị: phạm vi của tài khoản")
+    p.add_argument("--name", help="họ tên hiển thị")
+    p.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin (cho script)")
+    p.add_argument(
+        "--provider-only", action="store_true", help="không mật khẩu: chỉ đăng nhập qua nhà cung cấp định danh"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("lock", help="khóa một kỳ đã thẩm định cho một đơn vị và cấp dưới")
+    p.add_argument("unit")
+    p.add_argument("period", help="quý (2026-Q2) hoặc năm (2026)")
+    p.add_argument("--reason")
+    p.set_defaults(func=cmd_lock)
+    p = sub.add_parser("unlock", help="mở khóa kỳ")
+    p.add_argument("lock_id", type=int)
+    p.add_argument("--reason")
+    p.set_defaults(func=cmd_lock)
+    p = sub.add_parser("locks", help="các khóa kỳ đang hiệu lực")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lock)
 
     p = sub.add_parser("demo", help="dựng cơ sở dữ liệu minh họa")
     p.add_argument("--seed", type=int, default=2026)
@@ -351,6 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "action", None) in ("add", "disable", "enable", "passwd") and not args.username:
+        print("Lỗi cú pháp: cần tên đăng nhập.", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
     except UsageError as exc:

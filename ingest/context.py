@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import duckdb
 
+from access.locks import Lock, active_locks
 from reporting.db import sql_text
 from reporting.periods import Period, parse
 from reporting.units import UnitTree
@@ -30,11 +31,15 @@ class CheckContext:
     tree: UnitTree
     today: date
     con: duckdb.DuckDBPyConnection | None = None
+    scope: str | None = None  # the sender's unit scope: returns of units outside it are refused
+    locks: list[Lock] = field(default_factory=list)
     _pending: dict[tuple[str, str], _Pending] = field(default_factory=dict)
 
     @classmethod
-    def from_db(cls, con: duckdb.DuckDBPyConnection, today: date | None = None) -> CheckContext:
-        return cls(UnitTree.from_db(con), today or date.today(), con)
+    def from_db(
+        cls, con: duckdb.DuckDBPyConnection, today: date | None = None, scope: str | None = None
+    ) -> CheckContext:
+        return cls(UnitTree.from_db(con), today or date.today(), con, scope, active_locks(con))
 
     def remember(self, unit_code: str, period: Period, values: dict[str, float]) -> None:
         """Record a return accepted earlier in this batch, for the checks of later ones."""

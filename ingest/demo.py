@@ -23,6 +23,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from access.users import add_user
 from ingest.fill import apply_fill, plan_fill
 from ingest.load import Incoming, load_files
 from ingest.registry import load_registry, load_targets
@@ -58,6 +59,13 @@ MONTHLY_THIS_YEAR = frozenset({"X02"})  # reports every month in the current yea
 REJECTED_FIRST = "X05"  # first version of one return rejected, then corrected
 CORRECTED_LATER = "X12"  # one return resubmitted with corrected figures
 FIRST_YEAR_OFFSET = 2  # two full years before the current one
+# Demo accounts, one per role; the sign-in page of a demo store shows them (illustrative data only).
+DEMO_PASSWORD = "minhson-2026"
+DEMO_USERS = (
+    ("bantochuc", "Ban Tổ chức Tỉnh ủy (minh họa)", "admin", PROVINCE_CODE),
+    ("thuongtruc", "Thường trực Tỉnh ủy (minh họa)", "viewer", PROVINCE_CODE),
+    ("xa07", "Văn phòng Đảng ủy xã (minh họa)", "clerk", "X07"),
+)
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -389,6 +397,10 @@ def build_demo(
     )
     load_targets(con, targets_csv)
     tree = UnitTree.from_db(con)
+    for username, name, role, unit in DEMO_USERS:
+        add_user(
+            con, tree, username, role=role, unit_code=unit, password=DEMO_PASSWORD, display_name=name, actor="demo"
+        )
 
     loaded = rejected = 0
     for planned in plan.returns:

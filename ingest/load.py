@@ -150,14 +150,16 @@ def load_files(
     today: date | None = None,
     settings: CheckSettings | None = None,
     on_outcome: Callable[[LoadOutcome], None] | None = None,
+    scope: str | None = None,
 ) -> list[LoadOutcome]:
     """Archive, check and store a batch; one transaction per file. Outcomes in the order given.
 
     ``on_outcome`` is called after each file's transaction has committed (progress).
+    ``scope``: the sender's unit; returns of units outside its subtree are refused (and kept).
     """
     relatives = [archive_file(archive, f) for f in files]
     raws = [read_return(f.data, f.name) for f in files]
-    ctx = CheckContext.from_db(con, today)
+    ctx = CheckContext.from_db(con, today, scope)
     outcomes: list[LoadOutcome | None] = [None] * len(files)
     seen: dict[tuple[str, str], str] = {}
     for i in _processing_order(raws):

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from access.locks import lock_for
 from ingest.anomaly import unusual_against_history, unusual_against_peers
 from ingest.context import CheckContext
 from ingest.findings import Finding, error, warning
@@ -99,12 +100,16 @@ class _Checker:
         self.failed: set[tuple[str, str]] = set()  # (unit or branch code, metric) that did not parse
         self.unusable: set[tuple[str, str]] = set()  # (sheet, cell) whose value cannot be trusted
         self.expected_branches: dict[str, object] = {}
+        self.outside_scope = False
 
     def run(self) -> CheckResult:
         template_version = None
         if self.raw.readable:
             template_version = self._identity()
-            if self.period is not None:
+            if self.outside_scope:
+                # Nothing more is said about another unit's return: its checks would tell its figures.
+                self.values, self.branches = {}, {}
+            elif self.period is not None:
                 unit = self.ctx.tree.get(self.unit_code) if self.unit_code else None
                 known = unit is not None and unit.reports  # branch rows are only a reporting unit's
                 if known:
@@ -212,8 +217,34 @@ class _Checker:
                     ref,
                 )
             )
+        if self.ctx.scope is not None and not self.ctx.tree.within(self.unit_code, self.ctx.scope):
+            self.outside_scope = True
+            scope = self.ctx.tree.get(self.ctx.scope)
+            self.findings.append(
+                error(
+                    "unit_outside_scope",
+                    f"Tài khoản của bạn chỉ nộp được báo cáo của {scope.name if scope else self.ctx.scope}; "
+                    f"tệp này là báo cáo của đơn vị «{self.unit_code}». Gửi tệp cho đơn vị đó tự nộp "
+                    "hoặc nhờ Ban Tổ chức nạp.",
+                    INFO_SHEET,
+                    ref,
+                )
+            )
+            return
         if self.period is None:
             return
+        lock = lock_for(self.ctx.locks, self.ctx.tree, self.unit_code, self.period)
+        if lock is not None:
+            self.findings.append(
+                error(
+                    "period_locked",
+                    f"{lock.period.label} đã được khóa sau khi thẩm định (khóa bởi {lock.locked_by} lúc "
+                    f"{lock.locked_at:%H:%M ngày %d/%m/%Y}); không nhận phiên bản mới cho {self.period.label}. "
+                    "Nếu cần sửa số liệu, đề nghị Ban Tổ chức mở khóa kỳ này rồi gửi lại.",
+                    INFO_SHEET,
+                    self.raw.info["period"].ref if "period" in self.raw.info else ref,
+                )
+            )
         if not unit.active_during(self.period.start, self.period.end):
             span = f"từ {_date(unit.active_from)}" if unit.active_from else ""
             span += f" đến {_date(unit.active_to)}" if unit.active_to else ""

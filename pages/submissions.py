@@ -3,17 +3,20 @@
 import streamlit as st
 
 from ingest.annotate import annotate, annotated_name
+from ingest.publish import read_only
 from ingest.uploads import UploadError, expand
-from reporting.submissions import DUE_DAYS, submission_grid
-from ui import data, filters, nav, widgets
+from reporting.submissions import DUE_DAYS
+from ui import auth, data, filters, nav, widgets
 from ui.format import fmt_datetime
 
 sel = filters.current()
+user = auth.current()
+may_upload = user.can("upload") and not read_only()
 st.title("Tình hình nộp báo cáo")
 nav.breadcrumbs("pages/submissions.py")
 st.caption(f"Hạn nộp: {DUE_DAYS} ngày sau khi kết thúc kỳ báo cáo · {sel.unit.name} · năm {sel.year}")
 
-grid, remind = submission_grid(data.cursor(), data.tree(), sel.unit.code, sel.year, data.today())
+grid, remind = data.submission_grid(sel.unit.code, sel.year)
 if grid.empty:
     widgets.no_data(sel, "đơn vị phải nộp báo cáo")
 else:
@@ -27,56 +30,63 @@ if remind:
 else:
     st.success("Không có đơn vị nào quá hạn nộp báo cáo.")
 
-st.subheader("Nhận báo cáo")
-uploads = st.file_uploader(
-    "Chọn các tệp báo cáo (.xlsx) hoặc một tệp nén (.zip)", type=["xlsx", "zip"], accept_multiple_files=True
-)
-if uploads and st.button("Kiểm tra và nạp", type="primary"):
-    files = []
-    for upload in uploads:
-        try:
-            files.extend(expand(upload.name, upload.getvalue()))
-        except UploadError as exc:
-            st.error(str(exc))
-    progress = st.progress(0.0, text="Đang kiểm tra…")
-    done = []
+if user.can("upload") and read_only():
+    st.info(
+        "Máy chủ này chỉ đọc bản xuất bản của dữ liệu; nộp báo cáo trên máy chủ nhận báo cáo của Ban Tổ chức.",
+        icon=":material/info:",
+    )
+if may_upload:
+    st.subheader("Nhận báo cáo")
+    uploads = st.file_uploader(
+        "Chọn các tệp báo cáo (.xlsx) hoặc một tệp nén (.zip)", type=["xlsx", "zip"], accept_multiple_files=True
+    )
+    if uploads and st.button("Kiểm tra và nạp", type="primary"):
+        files = []
+        for upload in uploads:
+            try:
+                files.extend(expand(upload.name, upload.getvalue()))
+            except UploadError as exc:
+                st.error(str(exc))
+        progress = st.progress(0.0, text="Đang kiểm tra…")
+        done = []
 
-    def advance(outcome) -> None:
-        done.append(outcome)
-        progress.progress(
-            len(done) / len(files), text=f"Đã xử lý {len(done)}/{len(files)} tệp: {outcome.incoming.name}"
-        )
+        def advance(outcome) -> None:
+            done.append(outcome)
+            progress.progress(
+                len(done) / len(files), text=f"Đã xử lý {len(done)}/{len(files)} tệp: {outcome.incoming.name}"
+            )
 
-    for outcome in data.load(files, on_outcome=advance) if files else []:
-        with st.expander(
-            f"{outcome.incoming.name}: {widgets.OUTCOME_LABEL[outcome.action]}", expanded=outcome.action == "rejected"
-        ):
-            st.write(outcome.message)
-            for f in outcome.result.findings:
-                (st.error if f.severity == "error" else st.warning)(f.message)
-            if outcome.result.findings:
-                st.download_button(
-                    "Tải tệp đã đánh dấu lỗi để gửi lại đơn vị",
-                    data=annotate(outcome.incoming.data, outcome.result.findings, openable=outcome.result.openable),
-                    file_name=annotated_name(outcome.incoming.name),
-                    key=f"annotated_{outcome.incoming.sha256}",
-                    icon=":material/download:",
-                )
+        for outcome in data.load(files, on_outcome=advance) if files else []:
+            with st.expander(
+                f"{outcome.incoming.name}: {widgets.OUTCOME_LABEL[outcome.action]}",
+                expanded=outcome.action == "rejected",
+            ):
+                st.write(outcome.message)
+                for f in outcome.result.findings:
+                    (st.error if f.severity == "error" else st.warning)(f.message)
+                if outcome.result.findings:
+                    st.download_button(
+                        "Tải tệp đã đánh dấu lỗi để gửi lại đơn vị",
+                        data=annotate(outcome.incoming.data, outcome.result.findings, openable=outcome.result.openable),
+                        file_name=annotated_name(outcome.incoming.name),
+                        key=f"annotated_{outcome.incoming.sha256}",
+                        icon=":material/download:",
+                    )
 
-st.subheader("Mẫu báo cáo trống")
-period = st.selectbox(
-    "Kỳ báo cáo", data.template_periods(sel.year), format_func=lambda p: p.label, key="template_period"
-)
-st.download_button(
-    f"Tải mẫu {period.label} của mọi đơn vị (.zip)",
-    data=lambda: data.templates_zip(period),
-    file_name=f"mau-bao-cao_{period.code}.zip",
-    mime="application/zip",
-    icon=":material/download:",
-)
+    st.subheader("Mẫu báo cáo trống")
+    period = st.selectbox(
+        "Kỳ báo cáo", data.template_periods(sel.year), format_func=lambda p: p.label, key="template_period"
+    )
+    st.download_button(
+        f"Tải mẫu {period.label} của các đơn vị thuộc {sel.unit.name} (.zip)",
+        data=lambda: data.templates_zip(sel.unit.code, period),
+        file_name=f"mau-bao-cao_{period.code}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+    )
 
 st.subheader("Các tệp đã nhận")
-versions = data.versions(sel.span)
+versions = data.versions(sel.unit.code, sel.span)
 widgets.unit_table(
     versions.rename(columns={"unit_code": "code", "unit_name": "name"}).assign(
         received_at=versions["received_at"].map(fmt_datetime),
@@ -96,21 +106,22 @@ widgets.unit_table(
     title="Các tệp đã nhận",
 )
 
-st.subheader("Nhật ký thao tác")
-log = data.audit_log(sel.unit.code)
-widgets.plain_table(
-    log.assign(logged_at=log["logged_at"].map(fmt_datetime)),
-    {
-        "logged_at": "Thời gian",
-        "actor": "Người thực hiện",
-        "action": "Thao tác",
-        "file_name": "Tệp",
-        "unit_name": "Đơn vị",
-        "period": "Kỳ",
-        "submission_id": "Phiên bản",
-        "replaced_id": "Thay thế phiên bản",
-        "detail": "Chi tiết",
-    },
-    "Nhật ký thao tác",
-    sel,
-)
+if user.can("upload"):  # who did what: for the staff who receive returns, not for readers
+    st.subheader("Nhật ký thao tác")
+    log = data.audit_log(sel.unit.code)
+    widgets.plain_table(
+        log.assign(logged_at=log["logged_at"].map(fmt_datetime)),
+        {
+            "logged_at": "Thời gian",
+            "actor": "Người thực hiện",
+            "action": "Thao tác",
+            "file_name": "Tệp",
+            "unit_name": "Đơn vị",
+            "period": "Kỳ",
+            "submission_id": "Phiên bản",
+            "replaced_id": "Thay thế phiên bản",
+            "detail": "Chi tiết",
+        },
+        "Nhật ký thao tác",
+        sel,
+    )

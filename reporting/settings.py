@@ -8,6 +8,10 @@ Read once from ``settings.toml`` in the project (or the file named by
     weak_share = 0.2                # lagging: more than 20% of meetings rated Trung bình or Kém
     thematic_share = 0.1            # lagging: more than 10% of branches without a thematic meeting
     excellent_share_of_good = 0.2   # year-end warning: "excellent" above 20% of "good"
+    session_idle_minutes = 30       # a session ends after this long without use
+    session_max_hours = 12          # and this long after signing in, in any case
+    sign_in_max_failures = 5        # failed sign-ins for one account before it waits
+    sign_in_wait_minutes = 15       # how long it waits (and the window failures are counted in)
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ class Settings:
     weak_share: float = 0.2
     thematic_share: float = 0.1
     excellent_share_of_good: float = 0.2
+    session_idle_minutes: float = 30
+    session_max_hours: float = 12
+    sign_in_max_failures: int = 5
+    sign_in_wait_minutes: float = 15
 
 
 class SettingsError(ValueError):

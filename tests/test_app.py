@@ -3,6 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ingest.demo import DEMO_PASSWORD
 from reporting import db
 from ui.nav import PAGES
 
@@ -10,11 +11,23 @@ APP = str(db.PROJECT_ROOT / "app.py")
 LEVELS = {"province": "MS", "commune": "X07", "branch": "X07-CB03"}
 
 
-def open_app(params: dict[str, str]) -> AppTest:
+def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
+    """Fill in and send the sign-in form, as a person would."""
+    at.text_input(key="signin_user").input(username)
+    at.text_input(key="signin_password").input(password)
+    at.button[0].click().run()
+    return at
+
+
+def open_app(params: dict[str, str], user: str = "bantochuc") -> AppTest:
+    """The app at a URL, signed in (by default as the demo's province administrator)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Đăng nhập"  # nobody sees anything before signing in
+    sign_in(at, user)
     assert not at.exception, at.exception
     return at
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.demo import DEMO_PASSWORD
 from reporting import db
 from ui.nav import PAGES
 
@@ -96,9 +97,33 @@ def browser(server):
         browser.close()
 
 
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill in the sign-in form shown in place of whatever page the address names."""
+    page.get_by_role("heading", name="Đăng nhập", level=1).wait_for(timeout=60_000)
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    _ready(page)
+
+
+@pytest.fixture(scope="module")
+def admin(browser, server):
+    """A browser profile signed in once as the demo's province administrator (the cookie keeps it)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
+    page = context.new_page()
+    page.goto(server)
+    sign_in(page, "bantochuc")
+    page.close()
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(browser):
-    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+def page(admin):
+    page = admin.new_page()
     yield page
     page.close()
 
@@ -158,12 +183,12 @@ def test_click_a_commune_bar_opens_its_page(page, server):
 def test_copied_url_opens_the_same_view(browser, page, server):
     page.goto(f"{server}/kiem-tra-giam-sat?year=2025&view=H1&unit=X11")
     _ready(page)
-    caption = page.locator("[data-testid='stCaptionContainer']").first.inner_text()
+    caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
     copied = page.url
-    other = browser.new_page(viewport={"width": 1366, "height": 768})
+    other = page.context.new_page()  # a new tab of the same signed-in browser
     other.goto(copied)
     _ready(other)
-    assert other.locator("[data-testid='stCaptionContainer']").first.inner_text() == caption
+    assert other.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text() == caption
     assert caption.startswith("Đảng ủy xã Nghĩa Hưng · 6 tháng đầu năm 2025")
     assert other.get_by_role("heading", level=1).first.inner_text() == "Kiểm tra, giám sát"
     other.close()
@@ -192,3 +217,83 @@ def test_upload_a_sample_return(page, server, demo_store):
     _ready(page)
     assert page.get_by_text("Đảng ủy xã Phú Xuyên", exact=False).count() >= 1
     assert page.get_by_text("chưa nộp báo cáo Quý III/2026").count() == 1  # one commune left to remind
+
+
+# --- sign-in, roles and scope ---------------------------------------------------------
+
+
+def _no_data_shown(page) -> None:
+    for testid in ("stDataFrame", "stPlotlyChart", "stDownloadButton", "stMetric", "stFileUploader"):
+        assert page.get_by_test_id(testid).count() == 0, (page.url, testid)
+
+
+def test_sign_in_opens_the_address_asked_for_and_a_reload_keeps_it(browser, server):
+    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{server}/kiem-tra-giam-sat?year=2025&view=H1&unit=X11")
+    _ready(page)
+    _shot(page, "sign-in")
+    _no_data_shown(page)
+    sign_in(page, "thuongtruc", "mat-khau-sai-123")
+    page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").wait_for()
+    sign_in(page, "thuongtruc")
+    heading = page.get_by_role("heading", name="Kiểm tra, giám sát", level=1)
+    heading.wait_for()
+    caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
+    assert caption.startswith("Đảng ủy xã Nghĩa Hưng · 6 tháng đầu năm 2025")
+    page.reload()
+    _ready(page)
+    heading.wait_for()  # the cookie keeps the session across a reload
+    # A viewer reads; receiving returns and administration are not theirs.
+    page.goto(f"{server}/nop-bao-cao")
+    _ready(page)
+    page.get_by_role("heading", name="Tình hình nộp báo cáo", level=1).wait_for()
+    assert page.get_by_text("Nhận báo cáo", exact=True).count() == 0
+    assert page.get_by_test_id("stFileUploader").count() == 0
+    page.goto(f"{server}/quan-tri")
+    _ready(page)
+    page.get_by_text("không có quyền").wait_for()
+    _no_data_shown(page)
+    page.goto(server)
+    _ready(page)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Đăng xuất").click()
+    _ready(page)
+    page.get_by_role("heading", name="Đăng nhập", level=1).wait_for()
+    page.reload()
+    _ready(page)
+    page.get_by_role("heading", name="Đăng nhập", level=1).wait_for()  # signed out stays signed out
+    context.close()
+
+
+def test_a_commune_clerk_reaches_nothing_outside_their_commune(browser, server, demo_store):
+    context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
+    page = context.new_page()
+    page.goto(server)
+    sign_in(page, "xa07")
+    page.get_by_role("heading", name="Tổng quan", level=1).wait_for()
+    caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
+    assert caption.startswith("Đảng ủy xã Kim Bảng")  # the clerk's own commune, not the province
+    for file, _title, path, _ in PAGES:
+        for unit in ("X04", "MS", "NOPE"):
+            page.goto(f"{server}/{'' if file == PAGES[0][0] else path}?unit={unit}")
+            _ready(page)
+            assert page.get_by_test_id("stAlertContentError").count() == 1, (path, unit)
+            _no_data_shown(page)
+    _shot(page, "clerk-refused")
+    # Their own branches are theirs.
+    page.goto(f"{server}/don-vi?unit=X07-CB01")
+    _ready(page)
+    assert page.get_by_test_id("stAlertContentError").count() == 0
+    page.get_by_role("heading", level=1).first.wait_for()
+    # Another commune's return sent from the clerk's account is refused, and says why.
+    sample = next(demo_store["samples"].glob("09_hop-le_*.xlsx"))
+    page.goto(f"{server}/nop-bao-cao")
+    _ready(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(sample))
+    _ready(page)
+    page.get_by_role("button", name="Kiểm tra và nạp").click()
+    _ready(page)
+    page.get_by_text(f"{sample.name}: bị từ chối").wait_for(timeout=30_000)
+    assert page.get_by_text("Tài khoản của bạn chỉ nộp được báo cáo của Đảng ủy xã Kim Bảng").count() == 1
+    _shot(page, "clerk-upload-refused")
+    context.close()

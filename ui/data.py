@@ -3,12 +3,15 @@
 DuckDB fails queries when threads share one connection (FIELD-NOTES.md), so
 every call takes its own cursor. The app is the store's one writing process
 (uploads load through it); cached results are keyed on the store's path and
-cleared after every load.
+cleared after every change. A reader process (``RETURNS_READ_ONLY=1``) opens a
+published copy read-only and follows each new one the writer publishes.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import threading
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -18,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from ingest.load import Incoming, LoadOutcome, load_files
+from ingest.publish import read_only
 from ingest.template import template_bytes, template_file_name
 from ingest.versions import Change
 from ingest.versions import diff as version_diff
@@ -31,8 +35,44 @@ from reporting.units import UnitTree
 HISTORY_METRICS: tuple[str, ...] = tuple(m.code for m in METRICS if m.appears == "every")
 
 
+_published_stamps: dict[str, int] = {}
+_stamp_lock = threading.Lock()
+
+
 def _store() -> str:
-    return str(db.db_path())
+    path = str(db.db_path())
+    if read_only():
+        _follow_published(path)
+    return path
+
+
+def _follow_published(path: str) -> None:
+    """A reader process: when the writer has published a new copy (a new file renamed over the old
+    one), drop the connection to the old file and every cached figure, so this click reads the new."""
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return
+    with _stamp_lock:
+        seen = _published_stamps.get(path)
+        _published_stamps[path] = stamp
+    if seen is not None and seen != stamp:
+        st.cache_data.clear()
+        _tree.clear()
+        _connection.clear()
+
+
+def _guard(unit: str) -> None:
+    """Every unit-scoped figure passes here: outside the signed-in account's scope the run stops."""
+    from ui.auth import guard
+
+    guard(unit)
+
+
+def _guard_submission(submission_id: int) -> None:
+    row = cursor().execute("select unit_code from submissions where submission_id = $id", {"id": submission_id})
+    found = row.fetchone()
+    _guard(found[0] if found and found[0] else "")
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,7 +81,7 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
         raise db.StoreError(
             f"Chưa có cơ sở dữ liệu tại {path}. Chạy «make demo» (dữ liệu minh họa) hoặc nạp danh mục đơn vị."
         )
-    return db.connect(path)
+    return db.connect(path, read_only=read_only())
 
 
 def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -105,39 +145,48 @@ def _call(path: str, name: str, *args: object) -> object:
 
 
 def kpis(unit: str, span: Period) -> list[dashboard.Kpi]:
+    _guard(unit)
     return _call(_store(), "kpis", unit, span, today())
 
 
 def lagging_units(unit: str, span: Period) -> list[lagging.Lag]:
+    _guard(unit)
     return _call(_store(), "lagging", unit, span, today())
 
 
 def figures(unit: str, span: Period) -> dict[str, float]:
+    _guard(unit)
     return _call(_store(), "figures", unit, span)
 
 
 def by_child(unit: str, span: Period) -> pd.DataFrame:
+    _guard(unit)
     return _call(_store(), "figures_by_child", unit, span)
 
 
 def admissions(unit: str, span: Period) -> pd.DataFrame:
+    _guard(unit)
     return _call(_store(), "admissions_by_child", unit, span)
 
 
 def quarterly(unit: str, span: Period, metrics: tuple[str, ...], years: int = 3) -> pd.DataFrame:
     """Quarterly series over the last ``years`` years up to the end of the span."""
+    _guard(unit)
     return _call(_store(), "quarterly", unit, span.year - years + 1, span.end, list(metrics))
 
 
 def branch_list(unit: str, span: Period) -> pd.DataFrame:
+    _guard(unit)
     return _call(_store(), "branch_list", unit, span)
 
 
 def target(unit: str, year: int) -> int | None:
+    _guard(unit)
     return _call(_store(), "target", unit, year)
 
 
 def unit_returns(unit: str) -> pd.DataFrame:
+    _guard(unit)
     return _call(_store(), "unit_returns", unit)
 
 
@@ -160,29 +209,66 @@ def statuses(period: Period) -> list[UnitStatus]:
     return _statuses(_store(), period.code, today())
 
 
-def versions(period: Period) -> pd.DataFrame:
-    return query("submissions/versions", start=period.start, end=period.end)
+def _roots() -> set[str]:
+    return {u.code for u in tree().roots()}
+
+
+def versions(unit: str, period: Period) -> pd.DataFrame:
+    """Versions received for the unit's subtree; from the top also files whose unit could not be read."""
+    _guard(unit)
+    return query("submissions/versions", unit=unit, start=period.start, end=period.end, whole_store=unit in _roots())
 
 
 def findings(submission_id: int) -> pd.DataFrame:
+    _guard_submission(submission_id)
     return query("submissions/findings", submission_id=submission_id)
 
 
+def submission_grid(unit: str, year: int) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    from reporting.submissions import submission_grid as grid
+
+    _guard(unit)
+    return grid(cursor(), tree(), unit, year, today())
+
+
 def audit_log(unit: str, limit: int = 200) -> pd.DataFrame:
-    return query("submissions/audit_log", unit=unit, limit=limit)
+    """Actions on the unit's subtree; store-wide actions (registry, backups, sign-ins) only from the top."""
+    _guard(unit)
+    return query("submissions/audit_log", unit=unit, limit=limit, whole_store=unit in _roots())
 
 
 def diff(old_id: int, new_id: int) -> list[Change]:
+    _guard_submission(old_id)
+    _guard_submission(new_id)
     return version_diff(cursor(), db.archive_dir(), old_id, new_id)
 
 
-def load(files: list[Incoming], loaded_by: str = "ứng dụng", on_outcome=None) -> list[LoadOutcome]:
-    """Archive, check and store uploaded files, then drop every cached figure."""
-    outcomes = load_files(
-        cursor(), files, archive=db.archive_dir(), loaded_by=loaded_by, today=today(), on_outcome=on_outcome
-    )
+def changed() -> None:
+    """After any write: drop every cached figure, and publish the read-only copy if this server does."""
+    from ingest.publish import publish, publish_target
+
     st.cache_data.clear()
     _tree.clear()
+    target = publish_target()
+    if target is not None:
+        publish(cursor(), target)
+
+
+def load(files: list[Incoming], on_outcome=None) -> list[LoadOutcome]:
+    """Archive, check and store uploaded files as the signed-in account, within its scope."""
+    from ui.auth import require
+
+    user = require("upload")
+    outcomes = load_files(
+        cursor(),
+        files,
+        archive=db.archive_dir(),
+        loaded_by=user.username,
+        today=today(),
+        on_outcome=on_outcome,
+        scope=user.unit_code,
+    )
+    changed()
     return outcomes
 
 
@@ -197,10 +283,12 @@ def _briefing(path: str, unit: str, period_code: str, on: date) -> tuple[bytes, 
 
 
 def briefing_report(unit: str, period: Period) -> bytes:
+    _guard(unit)
     return _briefing(_store(), unit, period.code, today())[0]
 
 
 def briefing_appendix(unit: str, period: Period) -> bytes:
+    _guard(unit)
     return _briefing(_store(), unit, period.code, today())[1]
 
 
@@ -209,15 +297,24 @@ def template_periods(year: int) -> list[Period]:
     return [quarter(year, q) for q in range(4, 0, -1) if quarter(year, q).start <= today()] or [quarter(year, 1)]
 
 
-def templates_zip(period: Period) -> bytes:
-    """Blank templates for every reporting unit active in the period, as one zip."""
+def templates_zip(unit: str, period: Period) -> bytes:
+    """Blank templates, as one zip, for the reporting units active in the period under ``unit``
+    (for a branch: its committee's)."""
+    _guard(unit)
     t = tree()
+    owner = t.reporting_unit_of(unit)
     targets = queries.targets_of_year(cursor(), period.year)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for unit in t.reporting_units(period.start, period.end):
+        for reporting in t.reporting_units(period.start, period.end):
+            if not t.within(reporting.code, unit) and not (owner and reporting.code == owner.code):
+                continue
+            _guard(reporting.code)
             data = template_bytes(
-                unit, period, t.branches_of(unit.code, period.start, period.end), targets.get(unit.code)
+                reporting,
+                period,
+                t.branches_of(reporting.code, period.start, period.end),
+                targets.get(reporting.code),
             )
-            archive.writestr(template_file_name(unit, period), data)
+            archive.writestr(template_file_name(reporting, period), data)
     return buffer.getvalue()

@@ -40,13 +40,19 @@ class Selection:
         return params
 
 
-def _read_url(tree: UnitTree, years: list[int], today: date) -> tuple[int, str, str]:
+def _read_url(tree: UnitTree, years: list[int], today: date, scope: str) -> tuple[int, str, str | None]:
+    """Year, view and unit from the URL; the unit is None when the URL names one outside ``scope``."""
     qp = st.query_params
     year = int(qp["year"]) if qp.get("year", "").isdigit() and int(qp["year"]) in years else years[0]
     view = qp.get("view") if qp.get("view") in VIEWS else default_view(year, today)
+    asked = qp.get("unit")
+    if not asked:
+        return year, view, scope
+    if asked in tree and tree.within(asked, scope):
+        return year, view, asked
     root = tree.roots()[0].code
-    unit = qp.get("unit") if qp.get("unit") in tree else root
-    return year, view, unit
+    # A province-wide account keeps the old behaviour for a mistyped code: the province.
+    return year, view, root if scope == root and asked not in tree else None
 
 
 def _set_url(**params: str) -> None:
@@ -67,15 +73,18 @@ def _on_level(level: int) -> None:
     _set_url(unit=chosen if chosen else st.session_state[f"f_parent_{level}"])
 
 
-def sidebar(tree: UnitTree, years: list[int], today: date) -> Selection:
-    """Draw the filters and return the selection; also kept for ``current()``."""
-    year, view, unit_code = _read_url(tree, years, today)
+def sidebar(tree: UnitTree, years: list[int], today: date, scope: str) -> Selection | None:
+    """Draw the filters and return the selection (also kept for ``current()``); None when the URL
+    names a unit outside ``scope``, the signed-in account's unit."""
+    year, view, unit_code = _read_url(tree, years, today, scope)
+    if unit_code is None:
+        return None
     st.session_state.f_year = year
     st.session_state.f_view = view
     st.sidebar.selectbox("Năm", years, key="f_year", on_change=_on_year)
     st.sidebar.selectbox("Kỳ xem", list(VIEWS), key="f_view", format_func=VIEWS.get, on_change=_on_view)
 
-    path = [*tree.ancestors(unit_code), tree.get(unit_code)]
+    path = [u for u in [*tree.ancestors(unit_code), tree.get(unit_code)] if tree.within(u.code, scope)]
     for level in range(_LEVELS - 1):
         if level >= len(path):
             break

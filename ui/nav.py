@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from access.users import User
 from ui.filters import Selection, current
 
 # file, title, url path, icon: the order of the navigation menu.
@@ -18,13 +19,32 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/unit.py", "Đơn vị", "don-vi", ":material/account_tree:"),
     ("pages/submissions.py", "Tình hình nộp báo cáo", "nop-bao-cao", ":material/inbox:"),
     ("pages/briefing.py", "Báo cáo quý", "bao-cao-quy", ":material/description:"),
+    ("pages/account.py", "Tài khoản", "tai-khoan", ":material/person:"),
+    ("pages/admin.py", "Quản trị", "quan-tri", ":material/admin_panel_settings:"),
 )
 UNIT_PAGE = "pages/unit.py"
+# Pages only some roles may open (the action their account must be allowed); the rest are every role's.
+RESTRICTED = {"pages/admin.py": "admin"}
 
 
-def pages() -> list[st.Page]:
+def allowed(file: str, user: User | None) -> bool:
+    return user is not None and (file not in RESTRICTED or user.can(RESTRICTED[file]))
+
+
+def pages(user: User | None) -> list[st.Page]:
+    """The navigation for this account: its pages in the menu. A page its role may not use stays
+    reachable by address but hidden, and refuses by itself (``auth.require`` at its top), so an
+    edited URL gets a plain refusal rather than Streamlit's "page not found". Signed out, the frame
+    shows the sign-in form instead of any page and opens the page the address names after it."""
     return [
-        st.Page(file, title=title, url_path=path, icon=icon, default=i == 0)
+        st.Page(
+            file,
+            title=title,
+            url_path=path,
+            icon=icon,
+            default=i == 0,
+            visibility="visible" if allowed(file, user) else "hidden",
+        )
         for i, (file, title, path, icon) in enumerate(PAGES)
     ]
 
@@ -57,10 +77,13 @@ def follow_click(event: object) -> None:
 
 def breadcrumbs(page: str) -> None:
     """The path from the province down to the selected unit; each step opens the same page there."""
+    from ui.auth import current as user
     from ui.data import tree
 
     sel = current()
-    path = [*tree().ancestors(sel.unit.code), sel.unit]
+    t = tree()
+    scope = user().unit_code
+    path = [u for u in [*t.ancestors(sel.unit.code), sel.unit] if t.within(u.code, scope)]
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
     for unit in path[:-1]:
         row.page_link(page, label=unit.name, query_params=sel.params(unit=unit.code))

@@ -1,4 +1,5 @@
--- grain: one row per received version of a return whose period lies within [$start, $end].
+-- grain: one row per received version of a return of $unit's subtree whose period lies within [$start, $end];
+-- with $whole_store also versions whose unit is missing or unknown (only the top of the tree sees those).
 with final as (
     select
         s.submission_id,
@@ -17,6 +18,10 @@ with final as (
     left join finding_counts as f using (submission_id)
     where s.period_start >= $start
       and s.period_end <= $end
+      and (
+          s.unit_code in (select unit_code from unit_closure where ancestor_code = $unit)
+          or ($whole_store and (s.unit_code is null or u.code is null))
+      )
 )
 
 select * from final

@@ -1,0 +1,1 @@
+"""Who may see and do what: accounts and sign-in (``users``), period locks (``locks``)."""
