@@ -130,32 +130,35 @@ if others:
 st.subheader("Khóa kỳ báo cáo")
 st.caption("Kỳ đã khóa không nhận phiên bản báo cáo mới của đơn vị và các đơn vị trực thuộc cho đến khi mở khóa.")
 active = [k for k in locks.active_locks(data.cursor()) if admin.sees(tree, k.unit_code)]
-widgets.plain_table(
-    pd.DataFrame(
-        [
-            {
-                "lock_id": k.lock_id,
-                "unit": unit_label(k.unit_code),
-                "period": k.period.label,
-                "locked_by": k.locked_by,
-                "locked_at": fmt_datetime(k.locked_at),
-                "reason": k.reason or "",
-            }
-            for k in active
-        ],
-        columns=["lock_id", "unit", "period", "locked_by", "locked_at", "reason"],
-    ),
-    {
-        "lock_id": "Số",
-        "unit": "Đơn vị",
-        "period": "Kỳ",
-        "locked_by": "Người khóa",
-        "locked_at": "Lúc",
-        "reason": "Lý do",
-    },
-    "Khóa kỳ báo cáo",
-    sel,
-)
+if not active:
+    st.info("Chưa có kỳ báo cáo nào đang bị khóa trong phạm vi này.")
+else:
+    widgets.plain_table(
+        pd.DataFrame(
+            [
+                {
+                    "lock_id": k.lock_id,
+                    "unit": unit_label(k.unit_code),
+                    "period": k.period.label,
+                    "locked_by": k.locked_by,
+                    "locked_at": fmt_datetime(k.locked_at),
+                    "reason": k.reason or "",
+                }
+                for k in active
+            ],
+            columns=["lock_id", "unit", "period", "locked_by", "locked_at", "reason"],
+        ),
+        {
+            "lock_id": "Số",
+            "unit": "Đơn vị",
+            "period": "Kỳ",
+            "locked_by": "Người khóa",
+            "locked_at": "Lúc",
+            "reason": "Lý do",
+        },
+        "Khóa kỳ báo cáo",
+        sel,
+    )
 periods = [
     year_to(sel.year, 12),
     *(quarter(sel.year, q) for q in range(1, 5) if quarter(sel.year, q).end < data.today()),

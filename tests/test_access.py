@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from access import locks, users
 from access.sessions import SessionRegistry
 from ingest.cli import main
+from ingest.demo import DEMO_PASSWORD
 from ingest.layout import INFO_SHEET
 from ingest.load import Incoming, load_files
 from reporting import db
@@ -369,9 +370,8 @@ def test_sessions_end_when_idle_disabled_or_signed_out(demo_env, tmp_path, monke
 # --- publishing a read-only copy --------------------------------------------------------
 
 WRITER = """
-import sys, time
+import sys
 from pathlib import Path
-from ingest.layout import INFO_SHEET
 from ingest.load import Incoming, load_files
 from ingest.publish import publish
 from reporting import db
@@ -479,3 +479,28 @@ def test_a_backup_from_the_published_copy_writes_nothing_to_it(store, tmp_path, 
     assert main(["backup", "--read-only", str(tmp_path / "backup")]) == 0
     assert (tmp_path / "backup" / "manifest.json").exists()
     assert published.stat().st_mtime_ns == before
+
+
+def test_changing_ones_own_password(demo_env, tmp_path, monkeypatch):
+    import shutil
+
+    copy = tmp_path / "returns.duckdb"
+    shutil.copy(demo_env["path"], copy)
+    monkeypatch.setenv("RETURNS_DB", str(copy))
+    at = open_app({}, user="xa07")
+    at.switch_page("pages/account.py").run()
+    assert "Đảng ủy xã Kim Bảng và các đơn vị trực thuộc" in " ".join(m.value for m in at.main.markdown)
+    old, new, again = at.text_input
+    old.input("sai-mat-khau-1")
+    new.input(PASSWORD)
+    again.input(PASSWORD)
+    next(b for b in at.button if b.label == "Đổi mật khẩu").click().run()
+    assert at.error[0].value == "Mật khẩu hiện tại không đúng."
+    old, new, again = at.text_input
+    old.input(DEMO_PASSWORD)
+    new.input(PASSWORD)
+    again.input(PASSWORD)
+    next(b for b in at.button if b.label == "Đổi mật khẩu").click().run()
+    assert at.title[0].value == "Đăng nhập" and "Đã đổi mật khẩu" in at.warning[0].value
+    sign_in(at, "xa07", PASSWORD)
+    assert at.title[0].value == "Tài khoản"  # back where they were

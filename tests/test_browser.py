@@ -116,6 +116,8 @@ def admin(browser, server):
     page = context.new_page()
     page.goto(server)
     sign_in(page, "bantochuc")
+    page.get_by_role("heading", name="Tổng quan", level=1).wait_for()
+    page.wait_for_function("document.cookie.includes('ms_session=')")  # the session cookie is set
     page.close()
     yield context
     context.close()
@@ -148,6 +150,7 @@ def test_every_page_renders(page, server, unit):
         _ready(page)
         assert page.locator("[data-testid='stException']").count() == 0, file
         page.get_by_role("heading", level=1).first.wait_for()
+        assert page.get_by_role("heading", name="Đăng nhập", exact=True).count() == 0, file  # signed in
         _shot(page, f"{path}-{unit}")
 
 
