@@ -19,7 +19,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = Path(__file__).parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 DEFAULT_DB = PROJECT_ROOT / "data" / "returns.duckdb"
-_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+_CONFIG = {
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "false",
+}
 
 
 class StoreError(RuntimeError):
@@ -75,18 +78,25 @@ def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckd
                 raise
             # This process already holds the store for writing (DuckDB refuses a second,
             # read-only instance of the same file in one process): read through that one.
-            return duckdb.connect(target, config=_CONFIG)
+            return _quiet(duckdb.connect(target, config=_CONFIG))
     except duckdb.IOException as exc:
         raise StoreError(
             f"Không mở được cơ sở dữ liệu {target}: tệp đang được một tiến trình khác sử dụng "
             f"(có thể là ứng dụng đang chạy). Đóng tiến trình đó rồi chạy lại. Chi tiết: {exc}"
         ) from exc
+    _quiet(con)
     if read_only:
         if current_version(con) < SCHEMA_VERSION:
             con.close()
             raise StoreError(f"Cơ sở dữ liệu {target} cần được nâng cấp; mở ở chế độ ghi một lần để nâng cấp.")
         return con
     migrate(con)
+    return con
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """No progress bars: long statements would print them into the server's log (a per-connection option)."""
+    con.execute("set enable_progress_bar = false")
     return con
 
 
