@@ -81,7 +81,7 @@ def build_scale_store(path: Path, scale: Scale) -> dict[str, float]:
     started = time.perf_counter()
     con = db.connect(path)
     now = datetime(2026, 11, 23, 8, 0)
-    first = scale.periods[0].start
+    first = scale.periods[0].start if scale.periods else date(2020, 1, 1)
     units = [("VN", "Trung ương (thử tải)", "provincial_committee", None)] if scale.provinces > 1 else []
     for p in range(1, scale.provinces + 1):
         province = f"P{p:02d}"
@@ -114,7 +114,7 @@ def build_scale_store(path: Path, scale: Scale) -> dict[str, float]:
         insert into submissions (submission_id, unit_code, period, period_kind, period_start, period_end, file_name,
                                  sha256, received_at, status, template_version, loaded_by)
         select row_number() over (order by p.start, u.code), u.code, p.period, p.kind, p.start, p.end,
-               'thu-tai.xlsx', md5(u.code || p.period), p."end" + interval 10 day, 'accepted', 1, 'bench'
+               'thu-tai.xlsx', md5(u.code || p.period), cast(p."end" as date) + interval 10 day, 'accepted', 1, 'bench'
         from units as u cross join scale_periods as p
         where u.org_type = 'commune_committee'
         """

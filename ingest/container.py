@@ -133,7 +133,8 @@ def inspect(data: bytes, file_name: str) -> Container:
         return found
     try:
         for content in parts.values():
-            fromstring(content, forbid_dtd=True)  # refuses DTDs and entity declarations (billion laughs)
+            if _may_declare(content):
+                fromstring(content, forbid_dtd=True)  # refuses DTDs and entity declarations (billion laughs)
         _formulas_and_states(parts, found)
     except (DefusedXmlException, ValueError, SyntaxError):
         found.problems.append(
@@ -144,6 +145,16 @@ def inspect(data: bytes, file_name: str) -> Container:
             )
         )
     return found
+
+
+def _may_declare(content: bytes) -> bool:
+    """Whether a part could hold a DTD or an entity declaration, and so must go through defusedxml.
+
+    Both start with "<!"; in UTF-8 (what Excel writes) its absence proves there is none, and
+    skipping the full parse of such parts is most of the time a check takes. Anything not plainly
+    UTF-8 (a byte-order mark, NUL bytes of UTF-16) is parsed whole.
+    """
+    return b"<!" in content or b"\x00" in content or content.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def _bomb(file_name: str, why: str) -> Finding:
@@ -173,8 +184,8 @@ def _formulas_and_states(parts: dict[str, bytes], found: Container) -> None:
         if sheet.get("state") in ("hidden", "veryHidden"):
             found.hidden_sheets.add(name)
         xml = parts.get(targets.get(sheet.get(f"{_REL}id"), "").lstrip("/"))
-        if xml is None or b"<f" not in xml:
-            continue
+        if xml is None or not any(tag in xml for tag in (b"<f>", b"<f ", b":f>", b":f ")):
+            continue  # no formula element (data validations' <formula1> are not cells)
         cells = {}
         for cell in fromstring(xml, forbid_dtd=True).iter(f"{_MAIN}c"):
             if cell.find(f"{_MAIN}f") is not None:

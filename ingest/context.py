@@ -34,6 +34,7 @@ class CheckContext:
     scope: str | None = None  # the sender's unit scope: returns of units outside it are refused
     locks: list[Lock] = field(default_factory=list)
     _pending: dict[tuple[str, str], _Pending] = field(default_factory=dict)
+    _cache: dict[tuple, object] = field(default_factory=dict)
 
     @classmethod
     def from_db(
@@ -45,6 +46,12 @@ class CheckContext:
         """Record a return accepted earlier in this batch, for the checks of later ones."""
         self._pending[(unit_code, period.code)] = _Pending(period, values)
 
+    def _once(self, key: tuple, load):
+        """The store's answer for ``key``, read once per batch (the pending overlay adds the batch's own)."""
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
     def previous_stocks(self, unit_code: str, period: Period) -> tuple[str, dict[str, float]] | None:
         """Label and closing stocks of the return that ends the day before ``period`` starts."""
         day_before = period.start - timedelta(days=1)
@@ -53,23 +60,32 @@ class CheckContext:
                 return pending.period.label, {k: pending.values[k] for k in _STOCKS if k in pending.values}
         if self.con is None:
             return None
-        rows = self.con.execute(
-            sql_text("load/previous_stocks.sql"), {"unit_code": unit_code, "period_end": day_before}
-        ).fetchall()
-        if not rows:
-            return None
-        return parse(rows[0][0]).label, {metric: value for _, metric, value in rows}
+
+        def load() -> dict[str, tuple[str, dict[str, float]]]:
+            found: dict[str, tuple[str, dict[str, float]]] = {}
+            rows = self.con.execute(sql_text("load/previous_stocks.sql"), {"period_end": day_before}).fetchall()
+            for unit, code, metric, value in rows:
+                found.setdefault(unit, (parse(code).label, {}))[1][metric] = value
+            return found
+
+        return self._once(("previous_stocks", day_before), load).get(unit_code)
 
     def period_kinds(self, unit_code: str, year: int) -> set[str]:
         """The kinds of period (quarter, month) the unit has returned in a year."""
         kinds = {p.period.kind for (code, _), p in self._pending.items() if code == unit_code and p.period.year == year}
         if self.con is not None:
-            rows = self.con.execute(
-                "select distinct period_kind from current_submissions where unit_code = $unit_code "
-                "and year(period_start) = $year",
-                {"unit_code": unit_code, "year": year},
-            ).fetchall()
-            kinds.update(r[0] for r in rows)
+
+            def load() -> dict[str, set[str]]:
+                found: dict[str, set[str]] = {}
+                rows = self.con.execute(
+                    "select distinct unit_code, period_kind from current_submissions where year(period_start) = $year",
+                    {"year": year},
+                ).fetchall()
+                for unit, kind in rows:
+                    found.setdefault(unit, set()).add(kind)
+                return found
+
+            kinds |= self._once(("period_kinds", year), load).get(unit_code, set())
         return kinds
 
     def year_flows(self, unit_code: str, period: Period, metrics: tuple[str, ...]) -> float:
@@ -87,23 +103,33 @@ class CheckContext:
         return sum(per_period.values())
 
     def history(self, unit_code: str, period: Period) -> dict[str, list[float]]:
-        """The unit's own flows in the same quarter of earlier years (quarterly returns only)."""
+        """The unit's own flows in the same quarter of earlier years (quarterly returns only), as stored
+        before this batch."""
         if self.con is None or period.kind != "quarter":
             return {}
-        rows = self.con.execute(
-            sql_text("load/history.sql"), {"unit_code": unit_code, "quarter": period.quarter, "year": period.year}
-        ).fetchall()
-        found: dict[str, list[float]] = {}
-        for metric, _year, value in rows:
-            found.setdefault(metric, []).append(value)
-        return found
+
+        def load() -> dict[str, dict[str, list[float]]]:
+            found: dict[str, dict[str, list[float]]] = {}
+            rows = self.con.execute(
+                sql_text("load/history.sql"), {"quarter": period.quarter, "year": period.year}
+            ).fetchall()
+            for unit, metric, _year, value in rows:
+                found.setdefault(unit, {}).setdefault(metric, []).append(value)
+            return found
+
+        return self._once(("history", period.quarter, period.year), load).get(unit_code, {})
 
     def peers(self, unit_code: str, period: Period) -> dict[str, list[tuple[float, float]]]:
-        """Other units' flows for the same period, per 100 members, with their size."""
+        """Other units' flows for the same period, per 100 members, with their size, as stored before
+        this batch."""
         if self.con is None:
             return {}
-        rows = self.con.execute(sql_text("load/peers.sql"), {"unit_code": unit_code, "period": period.code}).fetchall()
+
+        def load() -> list[tuple[str, str, float, float]]:
+            return self.con.execute(sql_text("load/peers.sql"), {"period": period.code}).fetchall()
+
         found: dict[str, list[tuple[float, float]]] = {}
-        for _unit, metric, per_100, members in rows:
-            found.setdefault(metric, []).append((per_100, members))
+        for unit, metric, per_100, members in self._once(("peers", period.code), load):
+            if unit != unit_code:
+                found.setdefault(metric, []).append((per_100, members))
         return found

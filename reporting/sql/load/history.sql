@@ -1,11 +1,10 @@
--- grain: one row per unit-level flow the unit reported in quarterly returns for the same quarter
--- of earlier years (the seasonal history a figure is compared with).
-select o.metric, year(o.period_start) as year, o.value
+-- grain: one row per unit-level flow each unit reported in quarterly returns for quarter $quarter
+-- of years before $year (the seasonal history a figure is compared with); read once per batch.
+select s.unit_code, o.metric, year(o.period_start) as year, o.value
 from observations as o
 join submissions as s using (submission_id)
-where s.unit_code = $unit_code
-  and o.unit_code = $unit_code
+where o.unit_code = s.unit_code
   and s.period_kind = 'quarter'
   and quarter(o.period_start) = $quarter
   and year(o.period_start) < $year
-order by o.metric, year
+order by s.unit_code, o.metric, year
