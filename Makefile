@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 PORT ?= 8501
 
-.PHONY: install run demo test lint browser-deps clean
+.PHONY: install run demo test bench lint browser-deps clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -33,6 +33,10 @@ run: install browser-deps data/returns.duckdb
 
 test: install browser-deps
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+# Scale data, measurements, bench/RESULTS.md (about 10–15 minutes; see bench/__main__.py).
+bench: install browser-deps
+	$(PY) -m bench --out bench/RESULTS.md
 
 lint: install
 	$(VENV)/bin/ruff check .

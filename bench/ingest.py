@@ -97,7 +97,7 @@ def run(folder: Path, count: int, runs: int) -> dict:
         t = time.perf_counter()
         _floor(files)
         floor.append(time.perf_counter() - t)
-        if r == 0 or runs > 1 and r == runs - 1:
+        if r == 0 or (runs > 1 and r == runs - 1):
             t = time.perf_counter()
             _peer(files)
             peer.append(time.perf_counter() - t)

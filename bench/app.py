@@ -1,0 +1,217 @@
+"""Queries, pages, briefing, memory and cold start on a scale store.
+
+- queries: every named dashboard query (``reporting/sql/dashboard``) for the top unit, p50 and p95;
+- pages: each page's script run time under AppTest, signed in, first run and warm reruns;
+- briefing: report and appendix for the top unit and the last quarter;
+- server: ``streamlit run`` to the first page served, then each page opened in Chromium,
+  and the server process's peak RSS (VmHWM).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+from bench.scale import BENCH_PASSWORD, BENCH_USER, Scale
+from reporting import db, queries
+from reporting.catalog import REPORTING_ORG_TYPES
+from reporting.periods import quarter
+from reporting.units import UnitTree
+
+APP = str(db.PROJECT_ROOT / "app.py")
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _last_quarter(scale: Scale):
+    last = scale.periods[-1]
+    return quarter(last.year, (last.start.month - 1) // 3 + 1)
+
+
+def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
+    tree = UnitTree.from_db(con)
+    top = tree.roots()[0].code
+    commune = tree.reporting_units()[0].code
+    span = _last_quarter(scale)
+    branches = [b.code for b in tree.branches_of(commune)]
+    return {
+        "metric_totals (unit)": {"name": "metric_totals", "unit": top, "start": span.start, "end": span.end, "by_child": False},
+        "metric_totals (children)": {"name": "metric_totals", "unit": top, "start": span.start, "end": span.end, "by_child": True},
+        "children": {"name": "children", "unit": top, "start": span.start, "end": span.end},
+        "targets (children)": {"name": "targets", "unit": top, "year": span.year, "by_child": True},
+        "quarterly_series": {"name": "quarterly_series", "unit": top, "from_year": span.year - 2, "until": span.end,
+                             "metrics": ["admitted", "inspect_org", "members_closing"]},
+        "lagging_inputs": {"name": "lagging_inputs", "unit": top, "start": date(span.year, 1, 1), "end": span.end,
+                           "reporting_types": sorted(REPORTING_ORG_TYPES)},
+        "branches_without_thematic": {"name": "branches_without_thematic", "unit": top, "start": span.start, "end": span.end},
+        "branch_figures (a commune)": {"name": "branch_figures", "codes": branches, "start": span.start, "end": span.end},
+        "branch_quarters (a commune)": {"name": "branch_quarters", "codes": branches, "start": span.start, "end": span.end},
+        "unit_returns (a commune)": {"name": "unit_returns", "unit": commune},
+        "years": {"name": "years"},
+    }  # fmt: skip
+
+
+def bench_queries(store: Path, scale: Scale, runs: int, budget_s: float = 20.0) -> dict[str, list[float]]:
+    con = db.connect(store, read_only=True)
+    times: dict[str, list[float]] = {}
+    for label, case in query_cases(con, scale).items():
+        params = {k: v for k, v in case.items() if k != "name"}
+        name = f"dashboard/{case['name']}"
+        queries.run(con.cursor(), name, **params)  # warm: plans, file cache
+        spent, found = 0.0, []
+        while len(found) < runs and (spent < budget_s or len(found) < 3):
+            cur = con.cursor()
+            t = time.perf_counter()
+            queries.run(cur, name, **params)
+            found.append(time.perf_counter() - t)
+            spent += found[-1]
+        times[label] = found
+    con.close()
+    return times
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def bench_pages(store: Path, warm_runs: int) -> dict[str, dict[str, float]]:
+    from streamlit.testing.v1 import AppTest
+
+    from ui.nav import PAGES
+
+    os.environ["RETURNS_DB"] = str(store)
+    found = {}
+    for file, title, _, _ in PAGES:
+        at = AppTest.from_file(APP, default_timeout=600)
+        at.run()
+        at.text_input(key="signin_user").input(BENCH_USER)
+        at.text_input(key="signin_password").input(BENCH_PASSWORD)
+        at.button[0].click().run()
+        at.switch_page(file)
+        t = time.perf_counter()
+        at.run()
+        first = time.perf_counter() - t
+        if at.exception:
+            raise RuntimeError(f"{file}: {at.exception}")
+        warm = []
+        for _ in range(warm_runs):
+            t = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - t)
+        found[title] = {"first": first, "warm_p50": statistics.median(warm), "warm_max": max(warm)}
+    _release_store()
+    return found
+
+
+def _release_store() -> None:
+    """Close this process's hold on the store (AppTest's cached connection), so a server can open it."""
+    import gc
+
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    gc.collect()
+
+
+def bench_briefing(store: Path, scale: Scale, runs: int) -> list[float]:
+    from briefing.appendix import build_appendix
+    from briefing.figures import gather
+    from briefing.report import build_report
+
+    con = db.connect(store, read_only=True)
+    tree = UnitTree.from_db(con)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        b = gather(con.cursor(), tree, tree.roots()[0].code, _last_quarter(scale), date(2026, 11, 23))
+        build_report(b)
+        build_appendix(b)
+        times.append(time.perf_counter() - t)
+    con.close()
+    return times
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_server(store: Path, log: Path) -> dict[str, float]:
+    """Cold start to the first page served, then every page in Chromium; the server's peak RSS."""
+    from playwright.sync_api import sync_playwright
+
+    from ui.nav import PAGES
+
+    _release_store()
+
+    port = _free_port()
+    env = dict(os.environ, RETURNS_DB=str(store))
+    url = f"http://127.0.0.1:{port}"
+    ready = "[data-testid='stApp'][data-test-script-state='notRunning']"
+    with sync_playwright() as p, open(log, "wb") as out:
+        # The browser is started first: its own start-up is not the server's.
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                APP,
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=db.PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            while True:
+                try:
+                    if urllib.request.urlopen(url, timeout=1).status == 200:
+                        break
+                except OSError:
+                    if time.perf_counter() - started > 60:
+                        raise RuntimeError("streamlit did not start") from None
+                    time.sleep(0.05)
+            served = time.perf_counter() - started
+            page.goto(url)
+            page.get_by_label("Tên đăng nhập").wait_for(timeout=120_000)
+            first_page = time.perf_counter() - started
+            page.get_by_label("Tên đăng nhập").fill(BENCH_USER)
+            page.get_by_label("Mật khẩu").fill(BENCH_PASSWORD)
+            page.get_by_role("button", name="Đăng nhập", exact=True).click()
+            page.wait_for_selector(ready, timeout=600_000)
+            page.wait_for_function("document.cookie.includes('ms_session=')", timeout=60_000)
+            for file, _title, path, _ in PAGES:
+                page.goto(f"{url}/{'' if file == PAGES[0][0] else path}")
+                page.wait_for_selector(ready, timeout=600_000)
+                page.wait_for_timeout(300)
+                page.wait_for_selector(ready, timeout=600_000)
+            browser.close()
+            peak = _peak_rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {"served_s": served, "first_page_s": first_page, "peak_rss_mb": peak}

@@ -1,0 +1,28 @@
+"""The benchmark's code runs end to end on tiny scales (speed is measured by `make bench`, never asserted)."""
+
+import pytest
+
+from bench.__main__ import main
+from bench.scale import Scale, build_scale_store, months_until
+from reporting import db
+from reporting.periods import month
+
+pytestmark = pytest.mark.xdist_group("bench")
+
+
+def test_a_scale_store_has_the_shape_it_promises(tmp_path):
+    scale = Scale("tiny", 2, 3, 4, months_until(month(2026, 10), 5))
+    build_scale_store(tmp_path / "s.duckdb", scale)
+    con = db.connect(tmp_path / "s.duckdb", read_only=True)
+    returns, values = con.execute("select count(distinct submission_id), count(*) from observations").fetchone()
+    assert (returns, values) == (scale.returns, scale.values) == (30, 30 * (31 + 4 * 9))
+    assert con.execute("select count(*) from units where org_type = 'affiliated_branch'").fetchone()[0] == 24
+
+
+def test_the_quick_benchmark_writes_its_results(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    assert main(["--quick", "--skip-server", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "| ingest, batch | ≥ 150 returns/s |" in text
+    assert text.count("| metric_totals (unit) |") == 2  # province and national
+    assert "Quick run" in text
