@@ -1,9 +1,10 @@
-"""Checking and loading batches of returns: archive first, one transaction per file.
+"""Checking and loading batches of returns: archive first, then a group of files per transaction.
 
 The write path of the product. Original bytes are archived by content hash
-before anything else, so nothing received is ever lost. Each file is then
-checked and stored in its own transaction: a bad file is recorded with its
-findings and never reaches the figures, and the others in the batch load.
+before anything else, so nothing received is ever lost. Files are then
+checked and stored whole, a group of them per transaction: a bad file is
+recorded with its findings and never reaches the figures, and the others in
+the batch load.
 A new accepted version supersedes the current one for its unit and period;
 the identical file again changes nothing.
 """
@@ -141,6 +142,9 @@ def archive_file(archive: Path, incoming: Incoming) -> Path:
     return relative
 
 
+GROUP = 25  # files stored per transaction: a commit costs more than a file's rows (bench/RESULTS.md)
+
+
 def load_files(
     con: duckdb.DuckDBPyConnection,
     files: list[Incoming],
@@ -151,78 +155,94 @@ def load_files(
     settings: CheckSettings | None = None,
     on_outcome: Callable[[LoadOutcome], None] | None = None,
     scope: str | None = None,
+    group: int = GROUP,
 ) -> list[LoadOutcome]:
-    """Archive, check and store a batch; one transaction per file. Outcomes in the order given.
+    """Archive, check and store a batch. Outcomes in the order given.
 
-    ``on_outcome`` is called after each file's transaction has committed (progress).
-    ``scope``: the sender's unit; returns of units outside its subtree are refused (and kept).
+    Every file is archived before anything else. Files are then checked in period order and
+    stored ``group`` at a time, each group in one transaction: a file is stored whole or not at
+    all, a rejected file is recorded with its findings, and if the store fails (or the process
+    dies) the group's transaction is rolled back whole, so a rerun of the batch ends where an
+    uninterrupted run would. ``on_outcome`` is called for each file once its group has committed
+    (progress). ``scope``: the sender's unit; returns of units outside its subtree are refused.
     """
     relatives = [archive_file(archive, f) for f in files]
     raws = [read_return(f.data, f.name) for f in files]
     ctx = CheckContext.from_db(con, today, scope)
     outcomes: list[LoadOutcome | None] = [None] * len(files)
     seen: dict[tuple[str, str], str] = {}
+    waiting: list[tuple[int, CheckResult]] = []
+
+    def commit_group() -> None:
+        if not waiting:
+            return
+        con.execute("begin transaction")
+        try:
+            stored = [(i, _store(con, files[i], relatives[i], result, loaded_by)) for i, result in waiting]
+            if any(o.action in ("loaded", "replaced") for _, o in stored):
+                resolve_targets(con)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        for i, outcome in stored:
+            outcomes[i] = outcome
+            if on_outcome is not None:
+                on_outcome(outcome)
+        waiting.clear()
+
     for i in _processing_order(raws):
         result = check_return(raws[i], ctx, settings)
         _batch_duplicate(result, seen)
-        outcomes[i] = _store(con, files[i], relatives[i], result, loaded_by)
-        if on_outcome is not None:
-            on_outcome(outcomes[i])
+        waiting.append((i, result))
         if result.status != "rejected":
             ctx.remember(result.unit_code, result.period, result.values)
+        if len(waiting) >= group:
+            commit_group()
+    commit_group()
     return outcomes  # type: ignore[return-value]
 
 
 def _store(
     con: duckdb.DuckDBPyConnection, incoming: Incoming, relative: Path, result: CheckResult, loaded_by: str
 ) -> LoadOutcome:
+    """Store one checked file inside the caller's transaction."""
     sha = incoming.sha256
     period = result.period
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            "insert into archive values ($sha, $size, $path, $name, now()) on conflict do nothing",
-            {"sha": sha, "size": len(incoming.data), "path": relative.as_posix(), "name": incoming.name},
-        )
-        if result.status == "rejected":
-            same = con.execute(
-                "select submission_id from submissions where sha256 = $sha and status = 'rejected' "
-                "and unit_code is not distinct from $unit and period is not distinct from $period",
-                {"sha": sha, "unit": result.unit_code, "period": period.code if period else result.period_text},
-            ).fetchone()
-            if same:
-                outcome = LoadOutcome(incoming, result, "rejected", same[0])
-            else:
-                outcome = LoadOutcome(
-                    incoming, result, "rejected", _insert_submission(con, incoming, result, loaded_by)
-                )
-            audit(con, loaded_by, outcome)
-            con.execute("commit")
-            return outcome
-        current = con.execute(
-            "select submission_id, sha256 from current_submissions where unit_code = $unit and period = $period",
-            {"unit": result.unit_code, "period": period.code},
+    con.execute(
+        "insert into archive values ($sha, $size, $path, $name, now()) on conflict do nothing",
+        {"sha": sha, "size": len(incoming.data), "path": relative.as_posix(), "name": incoming.name},
+    )
+    if result.status == "rejected":
+        same = con.execute(
+            "select submission_id from submissions where sha256 = $sha and status = 'rejected' "
+            "and unit_code is not distinct from $unit and period is not distinct from $period",
+            {"sha": sha, "unit": result.unit_code, "period": period.code if period else result.period_text},
         ).fetchone()
-        if current and current[1] == sha:
-            outcome = LoadOutcome(incoming, result, "unchanged", current[0])
-            audit(con, loaded_by, outcome)
-            con.execute("commit")
-            return outcome
-        submission_id = _insert_submission(con, incoming, result, loaded_by)
-        _insert_values(con, submission_id, result)
-        if current:
-            con.execute(
-                "update submissions set superseded_by = $new, superseded_at = now() where submission_id = $old",
-                {"new": submission_id, "old": current[0]},
-            )
-        resolve_targets(con)
-        action: Action = "replaced" if current else "loaded"
-        outcome = LoadOutcome(incoming, result, action, submission_id, current[0] if current else None)
+        if same:
+            outcome = LoadOutcome(incoming, result, "rejected", same[0])
+        else:
+            outcome = LoadOutcome(incoming, result, "rejected", _insert_submission(con, incoming, result, loaded_by))
         audit(con, loaded_by, outcome)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        return outcome
+    current = con.execute(
+        "select submission_id, sha256 from current_submissions where unit_code = $unit and period = $period",
+        {"unit": result.unit_code, "period": period.code},
+    ).fetchone()
+    if current and current[1] == sha:
+        outcome = LoadOutcome(incoming, result, "unchanged", current[0])
+        audit(con, loaded_by, outcome)
+        return outcome
+    submission_id = _insert_submission(con, incoming, result, loaded_by)
+    _insert_values(con, submission_id, result)
+    if current:
+        con.execute(
+            "update submissions set superseded_by = $new, superseded_at = now() where submission_id = $old",
+            {"new": submission_id, "old": current[0]},
+        )
+    action: Action = "replaced" if current else "loaded"
+    outcome = LoadOutcome(incoming, result, action, submission_id, current[0] if current else None)
+    audit(con, loaded_by, outcome)
     return outcome
 
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 
+import pytest
+
 from ingest.load import Incoming, load_files
 from reporting import dashboard, db
 from reporting.periods import parse
@@ -93,28 +95,35 @@ con = db.connect()
 files = [Incoming.from_path(n) for n in names]
 def report(outcome):
     print(outcome.action, flush=True)
-load_files(con, files, archive=db.archive_dir(), today=date(2026, 11, 23), on_outcome=report)
+group = int(sys.argv[2])
+load_files(con, files, archive=db.archive_dir(), today=date(2026, 11, 23), on_outcome=report, group=group)
 print("done", flush=True)
 """
 
 
-def test_sigkill_mid_batch_then_rerun_ends_as_an_uninterrupted_run(store, make_return, tmp_path):
+@pytest.mark.parametrize("group", [1, 2])
+def test_sigkill_mid_batch_then_rerun_ends_as_an_uninterrupted_run(store, make_return, tmp_path, group):
     files = batch(make_return)
     names = json.dumps([str(tmp_path / f.name) for f in files])
     store.close()
     env = dict(os.environ, PYTHONPATH=str(db.PROJECT_ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILLER, names], env=env, cwd=db.PROJECT_ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", KILLER, names, str(group)],
+        env=env,
+        cwd=db.PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    committed = [proc.stdout.readline().strip() for _ in range(3)]
-    os.kill(proc.pid, signal.SIGKILL)  # mid-batch: three files committed, the fourth perhaps under way
+    first = 3 if group == 1 else 2  # files reported once their transaction has committed
+    committed = [proc.stdout.readline().strip() for _ in range(first)]
+    os.kill(proc.pid, signal.SIGKILL)  # mid-batch: the next transaction perhaps under way
     proc.wait()
-    assert committed == ["loaded"] * 3
+    assert committed == ["loaded"] * first
 
-    con = db.connect()  # the WAL is replayed; an open transaction is gone
+    con = db.connect()  # the WAL is replayed; an open transaction is gone whole
     assert not broken(con)
     loaded = con.execute("select count(*) from current_submissions").fetchone()[0]
-    assert 3 <= loaded < len(PERIODS)
+    assert first <= loaded < len(PERIODS) and loaded % group == 0
     rerun = load_files(con, files, archive=db.archive_dir(), today=TODAY)
     assert rerun[0].action == "unchanged" and rerun[-1].action == "loaded"
     interrupted = state(con)
