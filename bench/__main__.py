@@ -12,6 +12,7 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` (`python -m bench{' --quick' if args.quick else ''}`) on "
+        f"Written by `python -m bench{''.join(' ' + a for a in (argv if argv is not None else sys.argv[1:]) if a != args.out and a != '--out')}` on "
         f"{datetime.now():%Y-%m-%d %H:%M}. Machine: {_machine()}.",
         "",
     ]
@@ -256,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         + (" **Quick run: tiny scales, one run; the numbers say nothing about speed.**" if args.quick else ""),
         "",
     ]
-    text = "\n".join(lines[:5] + head + lines[5:]) + "\n"
+    text = "\n".join(lines[:4] + head + lines[4:]) + "\n"
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
     return 0
