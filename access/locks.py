@@ -12,6 +12,7 @@ from datetime import datetime
 
 import duckdb
 
+from ingest.registry import log_action
 from reporting.periods import Period, PeriodError, parse
 from reporting.units import UnitTree
 
@@ -62,11 +63,7 @@ def lock_for(locks: list[Lock], tree: UnitTree, unit_code: str, period: Period) 
 
 
 def _audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, unit: str, period: str, detail: str) -> None:
-    con.execute(
-        "insert into audit_log (logged_at, actor, action, unit_code, period, detail) "
-        "values (now(), $a, $act, $u, $p, $d)",
-        {"a": actor, "act": action, "u": unit, "p": period, "d": detail},
-    )
+    log_action(con, actor, action, None, detail, unit_code=unit, period=period)
 
 
 def lock_period(

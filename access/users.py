@@ -24,6 +24,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from ingest.registry import log_action
 from reporting.settings import Settings
 from reporting.settings import current as current_settings
 from reporting.units import UnitTree
@@ -110,10 +111,7 @@ def list_users(con: duckdb.DuckDBPyConnection, tree: UnitTree | None = None, sco
 
 
 def _audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, unit: str | None, detail: str) -> None:
-    con.execute(
-        "insert into audit_log (logged_at, actor, action, unit_code, detail) values (now(), $a, $act, $u, $d)",
-        {"a": actor, "act": action, "u": unit, "d": detail},
-    )
+    log_action(con, actor, action, None, detail, unit_code=unit)
 
 
 def _check_fields(tree: UnitTree, role: str, unit_code: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -111,17 +111,26 @@ def _batch_duplicate(result: CheckResult, seen: dict[tuple[str, str], str]) -> N
         seen[key] = result.file_name
 
 
-def check_files(ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None = None) -> list[CheckResult]:
-    """Check a batch without writing anything; results in the order given."""
+def _checked(
+    ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None
+) -> Iterator[tuple[int, CheckResult]]:
+    """Each file's index and check result, in period order; an accepted return is remembered for the
+    checks of the later ones (its opening stock follows the earlier one's closing)."""
     raws = [read_return(f.data, f.name) for f in files]
-    results: list[CheckResult | None] = [None] * len(files)
     seen: dict[tuple[str, str], str] = {}
     for i in _processing_order(raws):
         result = check_return(raws[i], ctx, settings)
         _batch_duplicate(result, seen)
-        results[i] = result
         if result.status != "rejected":
             ctx.remember(result.unit_code, result.period, result.values)
+        yield i, result
+
+
+def check_files(ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None = None) -> list[CheckResult]:
+    """Check a batch without writing anything; results in the order given."""
+    results: list[CheckResult | None] = [None] * len(files)
+    for i, result in _checked(ctx, files, settings):
+        results[i] = result
     return results  # type: ignore[return-value]
 
 
@@ -167,10 +176,8 @@ def load_files(
     (progress). ``scope``: the sender's unit; returns of units outside its subtree are refused.
     """
     relatives = [archive_file(archive, f) for f in files]
-    raws = [read_return(f.data, f.name) for f in files]
     ctx = CheckContext.from_db(con, today, scope)
     outcomes: list[LoadOutcome | None] = [None] * len(files)
-    seen: dict[tuple[str, str], str] = {}
     waiting: list[tuple[int, CheckResult]] = []
 
     def commit_group() -> None:
@@ -191,12 +198,8 @@ def load_files(
                 on_outcome(outcome)
         waiting.clear()
 
-    for i in _processing_order(raws):
-        result = check_return(raws[i], ctx, settings)
-        _batch_duplicate(result, seen)
-        waiting.append((i, result))
-        if result.status != "rejected":
-            ctx.remember(result.unit_code, result.period, result.values)
+    for checked in _checked(ctx, files, settings):
+        waiting.append(checked)
         if len(waiting) >= group:
             commit_group()
     commit_group()

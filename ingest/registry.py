@@ -109,11 +109,21 @@ def _cycles(units: dict[str, Unit]) -> list[str]:
     return messages
 
 
-def log_action(con: duckdb.DuckDBPyConnection, actor: str, action: str, file_name: str | None, detail: str) -> None:
-    """An audit row for an action on the store as a whole (inside the caller's transaction)."""
+def log_action(
+    con: duckdb.DuckDBPyConnection,
+    actor: str,
+    action: str,
+    file_name: str | None,
+    detail: str,
+    *,
+    unit_code: str | None = None,
+    period: str | None = None,
+) -> None:
+    """An audit row for an action not about one received file (inside the caller's transaction)."""
     con.execute(
-        "insert into audit_log (logged_at, actor, action, file_name, detail) values (now(), $actor, $action, $file, $detail)",
-        {"actor": actor, "action": action, "file": file_name, "detail": detail},
+        "insert into audit_log (logged_at, actor, action, file_name, unit_code, period, detail) "
+        "values (now(), $actor, $action, $file, $unit, $period, $detail)",
+        {"actor": actor, "action": action, "file": file_name, "unit": unit_code, "period": period, "detail": detail},
     )
 
 

@@ -36,7 +36,7 @@ else:
         try:
             if new != again:
                 raise AccessError("Hai lần nhập mật khẩu mới không khớp.")
-            authenticate(data.cursor(), auth.StoreAttempts(data.cursor()), user.username, old, source="đổi mật khẩu")
+            authenticate(data.cursor(), auth.attempts(), user.username, old, source="đổi mật khẩu")
             set_password(data.cursor(), user.username, new, actor=user.username)
         except SignInError:
             st.error("Mật khẩu hiện tại không đúng.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -245,6 +246,15 @@ def demo_env(demo_store, monkeypatch):
     return demo_store
 
 
+@pytest.fixture
+def demo_copy(demo_store, tmp_path, monkeypatch):
+    """A copy of the demo store at RETURNS_DB, for tests that change it."""
+    copy = tmp_path / "returns.duckdb"
+    shutil.copy(demo_store["path"], copy)
+    monkeypatch.setenv("RETURNS_DB", str(copy))
+    return copy
+
+
 def _shows_nothing(at: AppTest) -> None:
     assert not at.title and not at.dataframe and not at.metric and not at.get("download_button")
     assert len(at.error) == 1
@@ -305,12 +315,7 @@ def test_a_province_viewer_reads_everything_and_changes_nothing(demo_env):
     _shows_nothing(at)
 
 
-def test_an_administrator_manages_accounts_and_locks(demo_env, tmp_path, monkeypatch):
-    import shutil
-
-    copy = tmp_path / "returns.duckdb"
-    shutil.copy(demo_env["path"], copy)
-    monkeypatch.setenv("RETURNS_DB", str(copy))
+def test_an_administrator_manages_accounts_and_locks(demo_copy):
     at = open_app({}, user="bantochuc")
     at.switch_page("pages/admin.py").run()
     assert at.title[0].value == "Quản trị"
@@ -340,14 +345,9 @@ def test_an_administrator_manages_accounts_and_locks(demo_env, tmp_path, monkeyp
     assert clerk.caption[0].value.startswith("Đảng ủy xã Đông Sơn")
 
 
-def test_sessions_end_when_idle_disabled_or_signed_out(demo_env, tmp_path, monkeypatch):
-    import shutil
-
+def test_sessions_end_when_idle_disabled_or_signed_out(demo_copy):
     from ui import auth
 
-    copy = tmp_path / "returns.duckdb"
-    shutil.copy(demo_env["path"], copy)
-    monkeypatch.setenv("RETURNS_DB", str(copy))
     at = open_app({}, user="thuongtruc")
     token = at.session_state[auth.SESSION]
     auth.sessions().touch(token, datetime.now() - timedelta(minutes=31))
@@ -356,7 +356,7 @@ def test_sessions_end_when_idle_disabled_or_signed_out(demo_env, tmp_path, monke
     assert "lâu không thao tác" in at.warning[0].value
     sign_in(at, "thuongtruc")
     assert at.title[0].value == "Tổng quan"
-    con = db.connect(copy)
+    con = db.connect(demo_copy)
     users.set_active(con, "thuongtruc", False, actor="test")
     at.run()
     assert at.title[0].value == "Đăng nhập" and "bị khóa" in at.warning[0].value
@@ -429,8 +429,6 @@ def test_a_reader_process_reads_the_published_copy_while_the_writer_loads(store,
 
 
 def test_a_reader_app_serves_the_published_copy_and_follows_new_ones(demo_env, tmp_path, monkeypatch):
-    import shutil
-
     from ingest.publish import publish
 
     writer_path = tmp_path / "writer" / "returns.duckdb"
@@ -481,12 +479,7 @@ def test_a_backup_from_the_published_copy_writes_nothing_to_it(store, tmp_path, 
     assert published.stat().st_mtime_ns == before
 
 
-def test_changing_ones_own_password(demo_env, tmp_path, monkeypatch):
-    import shutil
-
-    copy = tmp_path / "returns.duckdb"
-    shutil.copy(demo_env["path"], copy)
-    monkeypatch.setenv("RETURNS_DB", str(copy))
+def test_changing_ones_own_password(demo_copy):
     at = open_app({}, user="xa07")
     at.switch_page("pages/account.py").run()
     assert "Đảng ủy xã Kim Bảng và các đơn vị trực thuộc" in " ".join(m.value for m in at.main.markdown)

@@ -206,14 +206,20 @@ def test_changing_a_filter_updates_the_url(page, server):
     assert "view=H1" in page.url
 
 
-def test_upload_a_sample_return(page, server, demo_store):
-    sample = next(demo_store["samples"].glob("01_hop-le_*.xlsx"))
+def _upload(page, server, demo_store, pattern: str) -> Path:
+    """Send one of the demo's sample returns from the upload page, as a person would."""
+    sample = next(demo_store["samples"].glob(pattern))
     page.goto(f"{server}/nop-bao-cao")
     _ready(page)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(sample))
     _ready(page)
     page.get_by_role("button", name="Kiểm tra và nạp").click()
     _ready(page)
+    return sample
+
+
+def test_upload_a_sample_return(page, server, demo_store):
+    sample = _upload(page, server, demo_store, "01_hop-le_*.xlsx")
     page.get_by_text(f"{sample.name}: đã nạp").wait_for(timeout=30_000)
     _shot(page, "upload-result")
     page.goto(f"{server}/nop-bao-cao")
@@ -289,13 +295,7 @@ def test_a_commune_clerk_reaches_nothing_outside_their_commune(browser, server, 
     assert page.get_by_test_id("stAlertContentError").count() == 0
     page.get_by_role("heading", level=1).first.wait_for()
     # Another commune's return sent from the clerk's account is refused, and says why.
-    sample = next(demo_store["samples"].glob("09_hop-le_*.xlsx"))
-    page.goto(f"{server}/nop-bao-cao")
-    _ready(page)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(sample))
-    _ready(page)
-    page.get_by_role("button", name="Kiểm tra và nạp").click()
-    _ready(page)
+    sample = _upload(page, server, demo_store, "09_hop-le_*.xlsx")
     page.get_by_text(f"{sample.name}: bị từ chối").wait_for(timeout=30_000)
     assert page.get_by_text("Tài khoản của bạn chỉ nộp được báo cáo của Đảng ủy xã Kim Bảng").count() == 1
     _shot(page, "clerk-upload-refused")

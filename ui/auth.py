@@ -45,7 +45,7 @@ def _memory_attempts() -> MemoryAttempts:
     return MemoryAttempts()
 
 
-def _attempts():
+def attempts():
     return _memory_attempts() if read_only() else StoreAttempts(data.cursor())
 
 
@@ -168,9 +168,7 @@ def sign_in_form() -> None:
         submitted = st.form_submit_button("Đăng nhập", type="primary")
     if submitted:
         try:
-            user = authenticate(
-                data.cursor(), _attempts(), username, password, source=_source(), rehash=not read_only()
-            )
+            user = authenticate(data.cursor(), attempts(), username, password, source=_source(), rehash=not read_only())
         except SignInError as exc:
             st.error(str(exc), icon=":material/error:")
         else:
