@@ -268,9 +268,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.demo import build_demo
 
-    summary = build_demo(
-        db.db_path(), seed=args.seed, as_of=_today(args.as_of), samples_dir=Path(args.samples), force=args.force
-    )
+    as_of = _today(args.as_of)
+    if as_of < date(2025, 10, 1):
+        raise UsageError(
+            "Dữ liệu minh họa cần ngày --as-of từ 01/10/2025 trở đi (sau quý đầu tiên sau sắp xếp đơn vị)."
+        )
+    summary = build_demo(db.db_path(), seed=args.seed, as_of=as_of, samples_dir=Path(args.samples), force=args.force)
     print(summary)
     return 0
 

@@ -20,6 +20,16 @@ from reporting.units import UnitTree
 _STOCKS = ("members_closing", "probationary_closing")
 
 
+@dataclass(frozen=True)
+class Carried:
+    """Closing stocks an opening must equal, and where they come from. ``exact`` is False when a
+    split's shares estimated them (the board's shares are rounded; a difference is only a warning)."""
+
+    label: str
+    stocks: dict[str, float]
+    exact: bool = True
+
+
 @dataclass
 class _Pending:
     period: Period
@@ -52,9 +62,34 @@ class CheckContext:
             self._cache[key] = load()
         return self._cache[key]
 
-    def previous_stocks(self, unit_code: str, period: Period) -> tuple[str, dict[str, float]] | None:
-        """Label and closing stocks of the return that ends the day before ``period`` starts."""
-        day_before = period.start - timedelta(days=1)
+    def previous_stocks(self, unit_code: str, period: Period) -> Carried | None:
+        """The closing stocks ``period``'s opening must equal: the unit's own return ending the day
+        before, or, for a unit that a merger or split formed on ``period``'s first day, the sum of its
+        predecessors' closing stocks on that day (times their shares). None when not all are stored."""
+        own = self._stocks_on(unit_code, period.start)
+        if own is not None:
+            return Carried(*own, exact=True)
+        sources = [s for s in self.tree.lineage.predecessors.get(unit_code, ()) if s.effective == period.start]
+        if not sources:
+            return None
+        total: dict[str, float] = {}
+        labels: list[str] = []
+        for s in sources:
+            found = self._stocks_on(s.predecessor, period.start)
+            if found is None:
+                return None  # a predecessor's last return is not in: nothing to compare yet
+            label, stocks = found
+            for metric, value in stocks.items():
+                total[metric] = total.get(metric, 0.0) + value * s.share
+            labels.append(
+                f"{label} của {self.tree.get(s.predecessor).name if s.predecessor in self.tree else s.predecessor}"
+            )
+        exact = all(s.share == 1 for s in sources)
+        return Carried("; ".join(labels), {k: float(round(v)) for k, v in total.items()}, exact=exact)
+
+    def _stocks_on(self, unit_code: str, start: date) -> tuple[str, dict[str, float]] | None:
+        """Label and closing stocks of the unit's return that ends the day before ``start``."""
+        day_before = start - timedelta(days=1)
         for (code, _), pending in self._pending.items():
             if code == unit_code and pending.period.end == day_before:
                 return pending.period.label, {k: pending.values[k] for k in _STOCKS if k in pending.values}

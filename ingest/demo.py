@@ -35,6 +35,7 @@ from reporting.units import Unit, UnitTree
 
 PROVINCE_CODE = "MS"
 PROVINCE_NAME = "Tỉnh ủy Minh Sơn"
+# Today's communes (from the 2025 reform), each formed by merging two or three old communes.
 COMMUNES: tuple[tuple[str, str], ...] = (
     ("xã", "An Phú"), ("xã", "Bình Lâm"), ("phường", "Cẩm Hà"), ("xã", "Đông Sơn"),
     ("xã", "Hòa Thuận"), ("phường", "Hưng Long"), ("xã", "Kim Bảng"), ("xã", "Lạc Thủy"),
@@ -43,9 +44,18 @@ COMMUNES: tuple[tuple[str, str], ...] = (
     ("xã", "Thạch Bàn"), ("xã", "Thanh Hà"), ("xã", "Tiên Lữ"), ("phường", "Trung Hòa"),
     ("xã", "Văn Giang"), ("xã", "Vĩnh Tường"), ("xã", "Yên Mỹ"), ("đặc khu", "Cô Tiên"),
 )  # fmt: skip
-BRANCH_KINDS = (
-    "Chi bộ thôn {n}", "Chi bộ khu dân cư số {n}", "Chi bộ xóm {n}",
+# Until 30 June 2025 the old communes reported under three district-level committees; each
+# district's old communes merged into eight of today's communes.
+REFORM_DAY = date(2025, 7, 1)
+DISTRICTS: tuple[tuple[str, str], ...] = (
+    ("H1", "Huyện ủy Đông Minh"), ("H2", "Huyện ủy Tây Sơn"), ("H3", "Thị ủy Hà Khê"),
 )  # fmt: skip
+OLD_NAME_PARTS = (
+    "An", "Bảo", "Cát", "Đại", "Đức", "Gia", "Hải", "Hợp", "Hưng", "Khánh", "Liên", "Long", "Minh",
+    "Nam", "Ngọc", "Nhân", "Phong", "Phúc", "Quang", "Tân", "Thái", "Thành", "Thịnh", "Thuận",
+    "Trung", "Tường", "Vạn", "Vinh", "Xuân", "Yên",
+)  # fmt: skip
+BRANCH_KINDS = ("Chi bộ thôn {place} {n}", "Chi bộ khu dân cư {place} {n}", "Chi bộ xóm {place} {n}")
 INSTITUTION_BRANCHES = (
     "Chi bộ Quân sự", "Chi bộ Công an", "Chi bộ Trạm Y tế", "Chi bộ Trường Mầm non",
     "Chi bộ Trường Tiểu học", "Chi bộ Trường THCS", "Chi bộ Cơ quan Đảng – Đoàn thể",
@@ -56,7 +66,7 @@ WEAK_MEETINGS = frozenset({"X07", "X15", "X22"})  # weak branch-meeting ratings
 SLOW_SENDERS = frozenset({"X09", "X17"})  # often late
 MISSING_LATEST = ("X13", "X20")  # have not sent the latest return
 MONTHLY_THIS_YEAR = frozenset({"X02"})  # reports every month in the current year
-REJECTED_FIRST = "X05"  # first version of one return rejected, then corrected
+REJECTED_FIRST = "X05"  # first version of one return (2025-Q4) rejected, then corrected
 CORRECTED_LATER = "X12"  # one return resubmitted with corrected figures
 FIRST_YEAR_OFFSET = 2  # two full years before the current one
 # Demo accounts, one per role; the sign-in page of a demo store shows them (illustrative data only).
@@ -100,39 +110,106 @@ class _Commune:
         return sum(self.branch_members.values())
 
 
-def _registry(rng: random.Random) -> tuple[list[Unit], dict[str, _Commune]]:
+def _old_names(rng: random.Random, count: int) -> list[str]:
+    """Distinct two-syllable names for the communes before the reform."""
+    names: list[str] = []
+    while len(names) < count:
+        name = " ".join(rng.sample(OLD_NAME_PARTS, 2))
+        if name not in names:
+            names.append(name)
+    return names
+
+
+@dataclass
+class Reform:
+    """The demo's history: the old communes and districts, and what became of them."""
+
+    old_communes: dict[str, _Commune]
+    districts: list[Unit]
+    successor: dict[str, str]  # old commune → today's commune
+    branch_successor: dict[str, str]  # old branch → today's branch
+
+
+def _registry(rng: random.Random) -> tuple[list[Unit], dict[str, _Commune], Reform]:
+    """Province, three districts with their old communes until 30 June 2025, then today's communes.
+
+    Every old branch carries on, one for one, as a branch of the commune its commune merged into.
+    """
     province = Unit(PROVINCE_CODE, PROVINCE_NAME, "provincial_committee", None, date(2020, 1, 1))
     units = [province]
+    last_day = REFORM_DAY - timedelta(days=1)
+    districts = [
+        Unit(code, name, "district_committee", PROVINCE_CODE, date(2020, 1, 1), last_day, "dissolved")
+        for code, name in DISTRICTS
+    ]
+    units.extend(districts)
+    merges = [rng.choice((2, 2, 3)) for _ in COMMUNES]
+    old_names = _old_names(rng, sum(merges))
     communes: dict[str, _Commune] = {}
-    for i, (kind, name) in enumerate(COMMUNES, start=1):
+    reform = Reform({}, districts, {}, {})
+    old_index = 0
+    for i, ((kind, name), parts) in enumerate(zip(COMMUNES, merges, strict=True), start=1):
         code = f"X{i:02d}"
-        commune = Unit(code, f"Đảng ủy {kind} {name}", "commune_committee", PROVINCE_CODE, date(2020, 1, 1))
+        district = districts[(i - 1) * len(districts) // len(COMMUNES)]
+        commune = Unit(code, f"Đảng ủy {kind} {name}", "commune_committee", PROVINCE_CODE, REFORM_DAY)
         units.append(commune)
-        residential = rng.randint(9, 17)
-        names = [rng.choice(BRANCH_KINDS).format(n=n) for n in range(1, residential + 1)]
-        names += rng.sample(INSTITUTION_BRANCHES, rng.randint(4, 7))
-        branches = []
-        for j, branch_name in enumerate(names, start=1):
-            branch = Unit(f"{code}-CB{j:02d}", branch_name, "affiliated_branch", code, date(2020, 1, 1))
-            branches.append(branch)
-        units.extend(branches)
-        members = {b.code: rng.randint(12, 55) for b in branches}
-        communes[code] = _Commune(
-            commune,
-            branches,
-            members,
-            probationary=max(2, round(sum(members.values()) * rng.uniform(0.03, 0.05))),
-            lagging=code in LAGGING_ADMISSIONS,
-            weak=code in WEAK_MEETINGS,
-        )
-    return units, communes
+        lagging, weak = code in LAGGING_ADMISSIONS, code in WEAK_MEETINGS
+        new_branches: list[Unit] = []
+        new_members: dict[str, int] = {}
+        probationary = 0
+        for _ in range(parts):
+            old_index += 1
+            old_code, old_name = f"C{old_index:02d}", old_names[old_index - 1]
+            old_kind = "thị trấn" if old_index % 9 == 0 else "xã"
+            old = Unit(
+                old_code, f"Đảng ủy {old_kind} {old_name}", "commune_committee", district.code,
+                date(2020, 1, 1), last_day, "merged",
+            )  # fmt: skip
+            units.append(old)
+            reform.successor[old_code] = code
+            residential = rng.randint(5, 9)
+            names = [rng.choice(BRANCH_KINDS).format(place=old_name, n=n) for n in range(1, residential + 1)]
+            names += [f"{b} {old_kind} {old_name}" for b in rng.sample(INSTITUTION_BRANCHES, rng.randint(2, 4))]
+            old_branches = []
+            members: dict[str, int] = {}
+            for j, branch_name in enumerate(names, start=1):
+                branch = Unit(
+                    f"{old_code}-CB{j:02d}", branch_name, "affiliated_branch", old_code, date(2020, 1, 1), last_day,
+                    "merged",
+                )  # fmt: skip
+                old_branches.append(branch)
+                members[branch.code] = rng.randint(12, 55)
+                new_code = f"{code}-CB{len(new_branches) + 1:02d}"
+                new_branches.append(Unit(new_code, branch_name, "affiliated_branch", code, REFORM_DAY))
+                reform.branch_successor[branch.code] = new_code
+            units.extend(old_branches)
+            prob = max(1, round(sum(members.values()) * rng.uniform(0.03, 0.05)))
+            probationary += prob
+            reform.old_communes[old_code] = _Commune(old, old_branches, members, prob, lagging, weak)
+        units.extend(new_branches)
+        communes[code] = _Commune(commune, new_branches, new_members, probationary, lagging, weak)
+    return units, communes, reform
 
 
-def _periods(code: str, first_year: int, as_of: date) -> list[Period]:
+def _merge_into(new: _Commune, olds: list[_Commune], reform: Reform) -> None:
+    """On the reform day today's commune takes over its old communes' members and history."""
+    new.branch_members = {
+        reform.branch_successor[code]: members for old in olds for code, members in old.branch_members.items()
+    }
+    new.probationary = sum(old.probationary for old in olds)
+    new.admitted_log = sorted(entry for old in olds for entry in old.admitted_log)
+    new.disciplined_this_year = sum(old.disciplined_this_year for old in olds)
+
+
+def _periods(code: str, first_year: int, as_of: date, active_from: date, active_to: date | None) -> list[Period]:
     periods = []
     for year in range(first_year, as_of.year + 1):
         kind = "month" if year == as_of.year and code in MONTHLY_THIS_YEAR else "quarter"
-        periods += [p for p in returns_in_year(year, kind) if p.end < as_of]
+        periods += [
+            p
+            for p in returns_in_year(year, kind)
+            if p.end < as_of and p.start >= active_from and (active_to is None or p.end <= active_to)
+        ]
     return periods
 
 
@@ -274,6 +351,10 @@ def _workbook(unit: Unit, period: Period, tree: UnitTree, target: int | None, pa
     return workbook_bytes(book)
 
 
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -281,6 +362,21 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def _batches(returns: list[PlannedReturn]) -> list[list[PlannedReturn]]:
+    """Consecutive returns with the same period end; a second version of a return starts a new batch
+    (one batch holds one file per unit and period)."""
+    batches: list[list[PlannedReturn]] = []
+    seen: set[tuple[str, str]] = set()
+    for planned in returns:
+        key = (planned.unit_code, planned.period.code)
+        if not batches or batches[-1][0].period.end != planned.period.end or key in seen:
+            batches.append([])
+            seen = set()
+        batches[-1].append(planned)
+        seen.add(key)
+    return batches
 
 
 def _is_demo_store(path: Path) -> bool:
@@ -312,51 +408,79 @@ class DemoPlan:
     targets: dict[tuple[str, int], int]
     returns: list[PlannedReturn]
     held_back: dict[str, PlannedReturn]  # returns not yet sent: the samples are made from these
-    branches: int
+    branches: int  # today's branches
+    successor: dict[str, str]  # old commune → the commune it merged into on the reform day
+    branch_successor: dict[str, str]  # old branch → the branch it carried on as
 
 
 def plan_demo(seed: int, as_of: date) -> DemoPlan:
     """The demo's registry, targets and returns: a pure function of the seed and the as-of date."""
+    if as_of < date(2025, 10, 1):
+        raise ValueError("the demo needs an as-of date after the third quarter of 2025 (the reform's first)")
     rng = random.Random(seed)
-    units, communes = _registry(rng)
+    units, communes, reform = _registry(rng)
     first_year = as_of.year - FIRST_YEAR_OFFSET
+    olds_of = {
+        code: [reform.old_communes[old] for old, new in reform.successor.items() if new == code] for code in communes
+    }
+    # Targets are issued in January to the units that exist then, on their expected membership.
     targets: dict[tuple[str, int], int] = {}
     for year in range(first_year, as_of.year + 1):
+        new_year = date(year, 1, 1)
+        issued: dict[str, int] = {}
         for code, c in communes.items():
-            # Targets are set on the expected membership at the start of the year.
-            expected = c.members + 12 * (year - first_year)
-            targets[(code, year)] = max(3, round(expected * rng.uniform(0.035, 0.05)))
-        targets[(PROVINCE_CODE, year)] = sum(targets[(code, year)] for code in communes)
+            holders = [c] if c.unit.active_on(new_year) else [o for o in olds_of[code] if o.unit.active_on(new_year)]
+            for h in holders:
+                expected = (h.members or sum(o.members for o in olds_of[code])) + 5 * (year - first_year)
+                issued[h.unit.code] = max(2, round(expected * rng.uniform(0.035, 0.05)))
+        targets.update({(code, year): target for code, target in issued.items()})
+        targets[(PROVINCE_CODE, year)] = sum(issued.values())
 
-    latest_quarter = max(_periods("X01", first_year, as_of))
+    def pace_target(c: _Commune, year: int) -> int:
+        """The target a commune works to: its own, or (the reform's year) its old communes' together."""
+        own = targets.get((c.unit.code, year))
+        return own if own is not None else sum(targets.get((o.unit.code, year), 0) for o in olds_of[c.unit.code])
+
+    latest_quarter = max(
+        q for y in range(first_year, as_of.year + 1) for q in returns_in_year(y, "quarter") if q.end < as_of
+    )
     returns: list[PlannedReturn] = []
     held_back: dict[str, PlannedReturn] = {}
+
+    def plan(c: _Commune, period: Period, slow_code: str) -> None:
+        code = c.unit.code
+        payload = _simulate(c, period, pace_target(c, period.year), rng)
+        received = _received(slow_code, period, rng)
+        planned = PlannedReturn(code, period, f"bao-cao_{code}_{period.code}.xlsx", payload, received)
+        if code in MISSING_LATEST and period == latest_quarter:
+            held_back[code] = planned
+            return
+        if received.date() > as_of:
+            return  # not sent yet
+        if code == REJECTED_FIRST and period == quarter(as_of.year - 1, 4):
+            closing = payload["values"]["members_closing"] + 2
+            broken = dict(payload, values=dict(payload["values"], members_closing=closing))
+            returns.append(PlannedReturn(code, period, planned.name, broken, received - timedelta(days=2)))
+            planned = PlannedReturn(code, period, f"bao-cao_{code}_{period.code}_sua.xlsx", payload, received)
+        if code == CORRECTED_LATER and period == quarter(as_of.year, 1):
+            inflated = payload["values"].get("inspect_member", 0) + 3
+            first = dict(payload, values=dict(payload["values"], inspect_member=inflated))
+            returns.append(PlannedReturn(code, period, planned.name, first, received))
+            planned = PlannedReturn(
+                code, period, f"bao-cao_{code}_{period.code}_lan2.xlsx", payload, received + timedelta(days=6)
+            )
+        returns.append(planned)
+
     for code, c in communes.items():
-        for period in _periods(code, first_year, as_of):
-            payload = _simulate(c, period, targets[(code, period.year)], rng)
-            received = _received(code, period, rng)
-            planned = PlannedReturn(code, period, f"bao-cao_{code}_{period.code}.xlsx", payload, received)
-            if code in MISSING_LATEST and period == latest_quarter:
-                held_back[code] = planned
-                continue
-            if received.date() > as_of:
-                continue  # not sent yet
-            if code == REJECTED_FIRST and period == quarter(as_of.year - 1, 2):
-                closing = payload["values"]["members_closing"] + 2
-                broken = dict(payload, values=dict(payload["values"], members_closing=closing))
-                returns.append(PlannedReturn(code, period, planned.name, broken, received - timedelta(days=2)))
-                planned = PlannedReturn(code, period, f"bao-cao_{code}_{period.code}_sua.xlsx", payload, received)
-            if code == CORRECTED_LATER and period == quarter(as_of.year, 1):
-                inflated = payload["values"].get("inspect_member", 0) + 3
-                first = dict(payload, values=dict(payload["values"], inspect_member=inflated))
-                returns.append(PlannedReturn(code, period, planned.name, first, received))
-                planned = PlannedReturn(
-                    code, period, f"bao-cao_{code}_{period.code}_lan2.xlsx", payload, received + timedelta(days=6)
-                )
-            returns.append(planned)
+        for old in olds_of[code]:
+            for period in _periods(old.unit.code, first_year, as_of, date(first_year, 1, 1), old.unit.active_to):
+                plan(old, period, code)  # an old commune sends as slowly as the commune it became
+        _merge_into(c, olds_of[code], reform)
+        for period in _periods(code, first_year, as_of, max(REFORM_DAY, date(first_year, 1, 1)), None):
+            plan(c, period, code)
     returns.sort(key=lambda r: (r.period.end, r.received_at, r.name))
     branches = sum(len(c.branches) for c in communes.values())
-    return DemoPlan(units, targets, returns, held_back, branches)
+    return DemoPlan(units, targets, returns, held_back, branches, reform.successor, reform.branch_successor)
 
 
 def build_demo(
@@ -386,16 +510,32 @@ def build_demo(
     con = db.connect(path)
     registry_csv = _write_csv(
         samples_dir / "danh-muc-don-vi.csv",
-        ["code", "name", "org_type", "parent_code", "active_from", "active_to"],
-        [[u.code, u.name, u.org_type, u.parent_code or "", u.active_from.isoformat(), ""] for u in plan.units],
+        ["code", "name", "org_type", "parent_code", "active_from", "active_to", "end_reason"],
+        [
+            [
+                u.code,
+                u.name,
+                u.org_type,
+                u.parent_code or "",
+                _iso(u.active_from),
+                _iso(u.active_to),
+                u.end_reason or "",
+            ]
+            for u in plan.units
+        ],
     )
-    load_registry(con, registry_csv)
+    lineage_csv = _write_csv(
+        samples_dir / "ke-thua-don-vi.csv",
+        ["predecessor_code", "successor_code", "effective_date", "share"],
+        [[old, new, REFORM_DAY.isoformat(), 1] for old, new in {**plan.successor, **plan.branch_successor}.items()],
+    )
+    load_registry(con, registry_csv, actor="demo", lineage=lineage_csv)
     targets_csv = _write_csv(
         samples_dir / "chi-tieu-ket-nap.csv",
         ["unit_code", "year", "admission_target"],
         [[code, year, count] for (code, year), count in plan.targets.items()],
     )
-    load_targets(con, targets_csv)
+    load_targets(con, targets_csv, actor="demo")
     tree = UnitTree.from_db(con)
     for username, name, role, unit in DEMO_USERS:
         add_user(
@@ -403,13 +543,25 @@ def build_demo(
         )
 
     loaded = rejected = 0
-    for planned in plan.returns:
-        unit = tree.get(planned.unit_code)
-        data = _workbook(unit, planned.period, tree, plan.targets[(unit.code, planned.period.year)], planned.payload)
-        incoming = Incoming(planned.name, data, planned.received_at)
-        (outcome,) = load_files(con, [incoming], archive=archive, loaded_by="demo", today=as_of)
-        loaded += outcome.action in ("loaded", "replaced")
-        rejected += outcome.action == "rejected"
+    # One batch per period end, in the order received: what a board loading each quarter's files does.
+    for batch in _batches(plan.returns):
+        files = [
+            Incoming(
+                planned.name,
+                _workbook(
+                    tree.get(planned.unit_code),
+                    planned.period,
+                    tree,
+                    plan.targets.get((planned.unit_code, planned.period.year)),
+                    planned.payload,
+                ),
+                planned.received_at,
+            )
+            for planned in batch
+        ]
+        for outcome in load_files(con, files, archive=archive, loaded_by="demo", today=as_of):
+            loaded += outcome.action in ("loaded", "replaced")
+            rejected += outcome.action == "rejected"
     con.execute("begin transaction")
     con.execute("delete from store_meta")
     con.executemany(
@@ -420,7 +572,7 @@ def build_demo(
     con.execute("checkpoint")
     samples = _samples(samples_dir, tree, plan)
     con.close()
-    communes = sum(u.org_type == "commune_committee" for u in plan.units)
+    communes = sum(u.org_type == "commune_committee" and u.active_on(as_of) for u in plan.units)
     return (
         f"Đã dựng dữ liệu minh họa tại {path}: {communes} đảng ủy cấp xã, {plan.branches} chi bộ, "
         f"{loaded} báo cáo được nạp, {rejected} bị từ chối; {samples} tệp mẫu trong {samples_dir}."
@@ -441,7 +593,7 @@ def _samples(folder: Path, tree: UnitTree, plan: DemoPlan) -> int:
     code, period, payload = held.unit_code, held.period, held.payload
     other_code, other_period, other_payload = other.unit_code, other.period, other.payload
     unit = tree.get(code)
-    target = plan.targets[(code, period.year)]
+    target = plan.targets.get((code, period.year))
 
     def book(p: dict) -> bytes:
         return _workbook(unit, period, tree, target, p)
@@ -512,9 +664,22 @@ def _samples(folder: Path, tree: UnitTree, plan: DemoPlan) -> int:
             with_values(inspect_member=v.get("inspect_member", 0) + 60)
         ),
         f"09_hop-le_{other_code}_{other_period.code}.xlsx": _workbook(
-            tree.get(other_code), other_period, tree, plan.targets[(other_code, other_period.year)], other_payload
+            tree.get(other_code), other_period, tree, plan.targets.get((other_code, other_period.year)), other_payload
         ),
     }
+    # An old commune still sending after the reform: refused, naming the commune it merged into.
+    old_code = min(old for old, new in plan.successor.items() if new == code)
+    first_after = quarter(REFORM_DAY.year, (REFORM_DAY.month - 1) // 3 + 1)
+    old_unit = tree.get(old_code)
+    last = max((r for r in plan.returns if r.unit_code == old_code), key=lambda r: r.period.end).payload
+    carried = {"members_opening": "members_closing", "probationary_opening": "probationary_closing"}
+    values = dict(last["values"], **{o: last["values"][c] for o, c in carried.items()})
+    for opening, closing in carried.items():  # the same movements again, so the file balances
+        values[closing] = 2 * last["values"][closing] - last["values"][opening]
+    stale = dict(last, period=first_after.code, values=values, branches={})
+    files[f"11_don-vi-da-sap-nhap_{old_code}_{first_after.code}.xlsx"] = _workbook(
+        old_unit, first_after, tree, None, stale
+    )
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    return len(files) + 2  # and the registry and targets CSVs
+    return len(files) + 3  # and the registry, lineage and targets CSVs

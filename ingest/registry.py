@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from ingest.tables import TableError, cell_date, cell_text, read_table
+from ingest.tables import TableError, cell_date, cell_text, read_table, sheet_names
 from reporting.catalog import ORG_TYPES
 from reporting.db import sql_text
-from reporting.numbers import NumberTextError, parse_number
+from reporting.lineage import END_REASONS, Succession, rebuild_unit_map
+from reporting.numbers import NumberTextError, fmt_number, parse_number
+from reporting.text import fold
 from reporting.units import Unit, UnitTree
 
 REGISTRY_COLUMNS = ["code", "name", "org_type", "parent_code", "active_from", "active_to"]
+REGISTRY_OPTIONAL = ["end_reason"]
+LINEAGE_COLUMNS = ["predecessor_code", "successor_code", "effective_date"]  # and, optional, share
 TARGET_COLUMNS = ["unit_code", "year", "admission_target"]
+# The sheets of a registry workbook (the app's export; `python -m ingest registry` reads them too).
+UNITS_SHEET, LINEAGE_SHEET, TARGETS_SHEET = "Đơn vị", "Kế thừa", "Chỉ tiêu"
+_REASON_WORDS = {fold(v): k for k, v in END_REASONS.items()} | {k: k for k in END_REASONS}
+_SHARE_TOLERANCE = 1e-6
 
 
 class RegistryError(TableError):
@@ -31,13 +39,8 @@ class Target:
     basis_value: float
 
 
-def parse_registry(path: Path | str, existing: list[Unit] | None = None) -> list[Unit]:
-    """Read and check a registry file against the units already stored.
-
-    Rows replace stored units with the same code. Raises RegistryError listing
-    every problem (unknown parent, cycle, duplicate code, bad type or date).
-    """
-    records = read_table(path, REGISTRY_COLUMNS)
+def units_from_records(records: list[dict[str, object]]) -> tuple[dict[str, Unit], dict[str, int], list[str]]:
+    """Registry rows → units by code, each code's row number, and the row-level problems."""
     errors: list[str] = []
     parsed: dict[str, Unit] = {}
     first_row: dict[str, int] = {}
@@ -71,17 +74,196 @@ def parse_registry(path: Path | str, existing: list[Unit] | None = None) -> list
             continue
         if active_from and active_to and active_to < active_from:
             errors.append(f"Dòng {row}: đơn vị «{code}» có ngày kết thúc trước ngày bắt đầu hoạt động.")
-        parsed[code] = Unit(code, name, org_type, parent, active_from, active_to)
-
-    merged = {u.code: u for u in existing or []}
-    merged.update(parsed)
-    for code, unit in parsed.items():
-        if unit.parent_code is not None and unit.parent_code not in merged:
+        reason_text = cell_text(rec.get("end_reason"))
+        reason = _REASON_WORDS.get(fold(reason_text)) if reason_text else None
+        if reason_text and reason is None:
             errors.append(
-                f"Dòng {first_row[code]}: đơn vị cấp trên «{unit.parent_code}» của «{code}» không có trong danh mục. "
+                f"Dòng {row}: lý do kết thúc «{reason_text}» của đơn vị «{code}» không hợp lệ. Ghi một trong: "
+                + ", ".join(f"{k} ({v})" for k, v in END_REASONS.items())
+                + "."
+            )
+        if reason and active_to is None:
+            errors.append(
+                f"Dòng {row}: đơn vị «{code}» có lý do kết thúc «{reason_text}» nhưng chưa có ngày kết thúc hoạt động "
+                "(cột active_to). Ghi ngày cuối cùng đơn vị hoạt động."
+            )
+        parsed[code] = Unit(code, name, org_type, parent, active_from, active_to, reason)
+    return parsed, first_row, errors
+
+
+def successions_from_records(records: list[dict[str, object]]) -> tuple[list[Succession], dict[tuple, int], list[str]]:
+    """Lineage rows → successions, each pair's row number, and the row-level problems."""
+    errors: list[str] = []
+    found: list[Succession] = []
+    rows: dict[tuple[str, str], int] = {}
+    for rec in records:
+        row = rec["_row"]
+        old = cell_text(rec.get("predecessor_code"))
+        new = cell_text(rec.get("successor_code"))
+        if not old or not new:
+            errors.append(
+                f"Dòng {row}: thiếu mã đơn vị cũ hoặc mã đơn vị kế thừa (cột predecessor_code, successor_code)."
+            )
+            continue
+        if (old, new) in rows:
+            errors.append(f"Dòng {row}: kế thừa «{old} → {new}» trùng với dòng {rows[(old, new)]}.")
+            continue
+        try:
+            effective = cell_date(rec.get("effective_date"))
+        except ValueError as exc:
+            errors.append(f"Dòng {row}: ngày hiệu lực «{exc}» không hợp lệ. Ghi dạng 2025-07-01 hoặc 01/07/2025.")
+            continue
+        if effective is None:
+            errors.append(f"Dòng {row}: kế thừa «{old} → {new}» chưa có ngày hiệu lực (cột effective_date).")
+            continue
+        share_text = cell_text(rec.get("share"))
+        try:
+            share = _share(rec.get("share"), share_text)
+        except NumberTextError:
+            errors.append(
+                f"Dòng {row}: tỷ lệ chuyển sang «{share_text}» của «{old} → {new}» không phải là số. "
+                "Để trống khi chuyển toàn bộ; khi chia tách ghi phần chuyển sang, ví dụ 0,4 hoặc 40%."
+            )
+            continue
+        if not 0 < share <= 1:
+            errors.append(
+                f"Dòng {row}: tỷ lệ chuyển sang «{share_text}» của «{old} → {new}» phải lớn hơn 0 và không quá 1 (100%)."
+            )
+            continue
+        rows[(old, new)] = row
+        found.append(Succession(old, new, effective, share))
+    return found, rows, errors
+
+
+def _share(raw: object, text: str) -> float:
+    if raw is None or text == "":
+        return 1.0
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    if text.endswith("%"):
+        return float(parse_number(text[:-1].strip())) / 100
+    return float(parse_number(text))
+
+
+def check_structure(
+    units: dict[str, Unit],
+    successions: list[Succession],
+    unit_rows: dict[str, int] | None = None,
+    lineage_rows: dict[tuple, int] | None = None,
+) -> list[str]:
+    """The rules the whole registry must keep: known parents, no cycles of parents or of lineage,
+    successions between known units on consistent dates, shares of a split adding up to 1, and a
+    successor for every unit closed by a merger or split (and none for a dissolved one)."""
+    unit_rows, lineage_rows = unit_rows or {}, lineage_rows or {}
+
+    def at(code: str) -> str:
+        return f"Dòng {unit_rows[code]}: " if code in unit_rows else ""
+
+    def pair(s: Succession) -> str:
+        row = lineage_rows.get((s.predecessor, s.successor))
+        return f"{'Dòng ' + str(row) + ' (kế thừa): ' if row else ''}kế thừa «{s.predecessor} → {s.successor}»"
+
+    errors: list[str] = []
+    for code, unit in units.items():
+        if code in unit_rows and unit.parent_code is not None and unit.parent_code not in units:
+            errors.append(
+                f"Dòng {unit_rows[code]}: đơn vị cấp trên «{unit.parent_code}» của «{code}» không có trong danh mục. "
                 "Thêm đơn vị cấp trên vào tệp hoặc sửa mã."
             )
-    errors.extend(_cycles(merged))
+    errors.extend(_cycles(units))
+    by_old: dict[str, list[Succession]] = {}
+    for s in successions:
+        missing = [c for c in (s.predecessor, s.successor) if c not in units]
+        if missing:
+            errors.append(f"{pair(s)}: mã «{missing[0]}» không có trong danh mục đơn vị. Sửa mã hoặc thêm đơn vị.")
+            continue
+        if s.predecessor == s.successor:
+            errors.append(f"{pair(s)}: một đơn vị không thể kế thừa chính nó.")
+            continue
+        by_old.setdefault(s.predecessor, []).append(s)
+        old, new = units[s.predecessor], units[s.successor]
+        last_day = s.effective - timedelta(days=1)
+        if old.active_to != last_day:
+            errors.append(
+                f"{pair(s)}: đơn vị «{old.code}» phải kết thúc hoạt động ngày {last_day:%d/%m/%Y}, "
+                f"ngay trước ngày hiệu lực {s.effective:%d/%m/%Y} (cột active_to của «{old.code}» đang là "
+                f"{'trống' if old.active_to is None else format(old.active_to, '%d/%m/%Y')})."
+            )
+        if not new.active_on(s.effective):
+            errors.append(
+                f"{pair(s)}: đơn vị kế thừa «{new.code}» phải đang hoạt động vào ngày hiệu lực "
+                f"{s.effective:%d/%m/%Y}. Sửa ngày hoạt động của «{new.code}» hoặc ngày hiệu lực."
+            )
+    for code, found in by_old.items():
+        dates = {s.effective for s in found}
+        if len(dates) > 1:
+            errors.append(
+                f"{at(code)}đơn vị «{code}» có các kế thừa với ngày hiệu lực khác nhau "
+                f"({', '.join(sorted(format(d, '%d/%m/%Y') for d in dates))}); một đơn vị kết thúc vào một ngày."
+            )
+        total = sum(s.share for s in found)
+        if abs(total - 1) > _SHARE_TOLERANCE:
+            errors.append(
+                f"{at(code)}tổng tỷ lệ chuyển sang các đơn vị kế thừa của «{code}» là {fmt_number(total, 3)}; "
+                "phải bằng 1 (100%): khi sáp nhập để trống tỷ lệ, khi chia tách các phần cộng lại bằng 1."
+            )
+    errors.extend(_lineage_cycles(by_old))
+    for code, unit in units.items():
+        found = by_old.get(code, [])
+        if unit.end_reason in ("merged", "split") and not found:
+            errors.append(
+                f"{at(code)}đơn vị «{code}» kết thúc do {END_REASONS[unit.end_reason]} nhưng chưa có đơn vị kế thừa. "
+                f"Thêm dòng kế thừa «{code} → mã đơn vị mới» với ngày hiệu lực là ngày sau ngày kết thúc."
+            )
+        elif unit.end_reason == "merged" and len(found) > 1:
+            errors.append(
+                f"{at(code)}đơn vị «{code}» sáp nhập vào một đơn vị nhưng có {len(found)} đơn vị kế thừa; "
+                "nếu đơn vị được chia cho nhiều nơi, ghi lý do kết thúc là «chia tách»."
+            )
+        elif unit.end_reason == "dissolved" and found:
+            errors.append(
+                f"{at(code)}đơn vị «{code}» được ghi là giải thể nhưng có đơn vị kế thừa; "
+                "sửa lý do kết thúc thành «sáp nhập» hoặc «chia tách», hoặc bỏ dòng kế thừa."
+            )
+    return errors
+
+
+def _lineage_cycles(by_old: dict[str, list[Succession]]) -> list[str]:
+    state: dict[str, int] = {}
+    messages: list[str] = []
+
+    def visit(code: str, path: list[str]) -> None:
+        state[code] = 1
+        for s in by_old.get(code, []):
+            if state.get(s.successor) == 1:
+                loop = [*path[path.index(s.successor) :], s.successor] if s.successor in path else [code, s.successor]
+                messages.append(
+                    f"Các đơn vị {' → '.join(loop)} kế thừa lẫn nhau thành vòng lặp. Sửa bảng kế thừa: "
+                    "đơn vị mới không thể là tiền thân của đơn vị cũ."
+                )
+            elif state.get(s.successor) is None:
+                visit(s.successor, [*path, s.successor])
+        state[code] = 2
+
+    for start in sorted(by_old):
+        if state.get(start) is None:
+            visit(start, [start])
+    return messages
+
+
+def parse_registry(
+    path: Path | str, existing: list[Unit] | None = None, successions: list[Succession] | None = None
+) -> list[Unit]:
+    """Read and check a registry file against the units (and lineage) already stored.
+
+    Rows replace stored units with the same code. Raises RegistryError listing
+    every problem (unknown parent, cycle, duplicate code, bad type or date, a
+    closed unit without successor).
+    """
+    parsed, rows, errors = units_from_records(read_table(path, REGISTRY_COLUMNS))
+    merged = {u.code: u for u in existing or []}
+    merged.update(parsed)
+    errors.extend(check_structure(merged, list(successions or []), rows))
     if errors:
         raise RegistryError(errors)
     return list(parsed.values())
@@ -127,35 +309,149 @@ def log_action(
     )
 
 
-def load_registry(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli") -> list[Unit]:
-    """Check a registry file and upsert its units in one transaction."""
+def registry_records(path: Path | str, data: bytes | None = None) -> tuple[list[dict], list[dict] | None]:
+    """The unit rows of a registry file, and its lineage rows when it carries them.
+
+    A CSV or a one-sheet workbook holds units only; a workbook with a sheet «Đơn vị» (the app's
+    export) holds units there and, if present, the lineage on «Kế thừa».
+    """
+    path = Path(path)
+    data = path.read_bytes() if data is None and path.exists() else data
+    sheets = {fold(n) for n in sheet_names(data)} if data else set()
+    if fold(UNITS_SHEET) not in sheets:
+        return read_table(path, REGISTRY_COLUMNS, data=data), None
+    units = read_table(path, REGISTRY_COLUMNS, sheet=UNITS_SHEET, data=data)
+    lineage = (
+        read_table(path, LINEAGE_COLUMNS, sheet=LINEAGE_SHEET, data=data) if fold(LINEAGE_SHEET) in sheets else None
+    )
+    return units, lineage
+
+
+@dataclass(frozen=True)
+class RegistryChange:
+    added: int
+    changed: int
+    successions: int
+
+    def describe(self) -> str:
+        return f"{self.added} đơn vị mới, {self.changed} đơn vị sửa đổi; bảng kế thừa có {self.successions} dòng"
+
+
+def apply_registry(
+    con: duckdb.DuckDBPyConnection,
+    unit_records: list[dict[str, object]],
+    lineage_records: list[dict[str, object]] | None = None,
+    *,
+    actor: str,
+    source: str,
+    replace_lineage: bool = False,
+) -> RegistryChange:
+    """Check units and lineage against the stored registry and write them in one transaction.
+
+    Unit rows replace stored units with the same code (none is ever deleted: close a unit with
+    its last day instead). Lineage rows replace the stored successions of the same old units, or
+    the whole table when ``replace_lineage``. Raises RegistryError listing every problem;
+    then nothing is written.
+    """
     existing = UnitTree.from_db(con)
-    units = parse_registry(path, list(existing.by_code.values()))
+    parsed, unit_rows, errors = units_from_records(unit_records)
+    stored = list(existing.lineage.successions)
+    lineage_rows: dict[tuple, int] = {}
+    if lineage_records is not None:
+        incoming, lineage_rows, lineage_errors = successions_from_records(lineage_records)
+        errors.extend(f"{_LINEAGE_PREFIX}{e}" for e in lineage_errors)
+        if replace_lineage:
+            stored = incoming
+        else:
+            replaced = {s.predecessor for s in incoming}
+            stored = [s for s in stored if s.predecessor not in replaced] + incoming
+    merged = dict(existing.by_code) | parsed
+    errors.extend(check_structure(merged, stored, unit_rows, lineage_rows))
+    if errors:
+        raise RegistryError(errors)
+    change = RegistryChange(
+        added=sum(code not in existing for code in parsed),
+        changed=sum(code in existing and existing.get(code) != unit for code, unit in parsed.items()),
+        successions=len(stored),
+    )
     now = datetime.now()
     con.execute("begin transaction")
     try:
-        incoming = pd.DataFrame(
-            [[u.code, u.name, u.org_type, u.parent_code, u.active_from, u.active_to, now] for u in units],
-            columns=["code", "name", "org_type", "parent_code", "active_from", "active_to", "updated_at"],
+        incoming_units = pd.DataFrame(
+            [
+                [u.code, u.name, u.org_type, u.parent_code, u.active_from, u.active_to, now, u.end_reason]
+                for u in parsed.values()
+            ],
+            columns=["code", "name", "org_type", "parent_code", "active_from", "active_to", "updated_at", "end_reason"],
         )
-        con.register("incoming_units", incoming)
+        con.register("incoming_units", incoming_units)
         con.execute("delete from units where code in (select code from incoming_units)")
         con.execute(
-            "insert into units select code, name, org_type, parent_code, "
-            "cast(active_from as date), cast(active_to as date), updated_at from incoming_units"
+            "insert into units (code, name, org_type, parent_code, active_from, active_to, updated_at, end_reason) "
+            "select code, name, org_type, parent_code, cast(active_from as date), cast(active_to as date), "
+            "updated_at, end_reason from incoming_units"
         )
         con.unregister("incoming_units")
-        log_action(con, actor, "registry", Path(path).name, f"{len(units)} đơn vị")
+        if lineage_records is not None:
+            lineage = pd.DataFrame(
+                [[s.predecessor, s.successor, s.effective, s.share, now] for s in stored],
+                columns=["predecessor_code", "successor_code", "effective_date", "share", "updated_at"],
+            )
+            con.register("incoming_lineage", lineage)
+            con.execute("delete from unit_lineage")
+            con.execute(
+                "insert into unit_lineage select predecessor_code, successor_code, cast(effective_date as date), "
+                "share, updated_at from incoming_lineage"
+            )
+            con.unregister("incoming_lineage")
+        rebuild_unit_map(con)
+        resolve_targets(con)
+        log_action(con, actor, "registry", source, change.describe())
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return units
+    return change
+
+
+_LINEAGE_PREFIX = "Bảng kế thừa – "
+
+
+def load_registry(
+    con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli", lineage: Path | str | None = None
+) -> list[Unit]:
+    """Check a registry file (and a lineage file, or the workbook's lineage sheet) and upsert it."""
+    unit_records, lineage_records = registry_records(path)
+    if lineage is not None:
+        lineage_records = read_table(lineage, LINEAGE_COLUMNS)
+    apply_registry(con, unit_records, lineage_records, actor=actor, source=Path(path).name)
+    parsed, _, _ = units_from_records(unit_records)
+    return list(parsed.values())
+
+
+def load_lineage(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli") -> int:
+    """Check a lineage file and store it (its rows replace the stored successions of the same old units)."""
+    change = apply_registry(con, [], read_table(path, LINEAGE_COLUMNS), actor=actor, source=Path(path).name)
+    return change.successions
 
 
 def parse_targets(path: Path | str, tree: UnitTree) -> list[Target]:
     """Read and check a targets file: a count ("12") or a percent of opening members ("7%")."""
-    records = read_table(path, TARGET_COLUMNS)
+    targets, errors = targets_from_records(_target_records(path), tree)
+    if errors:
+        raise RegistryError(errors)
+    return targets
+
+
+def _target_records(path: Path | str) -> list[dict[str, object]]:
+    """A targets CSV or workbook; in a registry workbook, its sheet «Chỉ tiêu»."""
+    data = Path(path).read_bytes() if Path(path).exists() else None
+    sheet = TARGETS_SHEET if data and fold(TARGETS_SHEET) in {fold(n) for n in sheet_names(data)} else None
+    return read_table(path, TARGET_COLUMNS, sheet=sheet, data=data)
+
+
+def targets_from_records(records: list[dict[str, object]], tree: UnitTree) -> tuple[list[Target], list[str]]:
+    """Target rows → targets and the problems found, each naming its row."""
     errors: list[str] = []
     targets: dict[tuple[str, int], Target] = {}
     for rec in records:
@@ -187,18 +483,34 @@ def parse_targets(path: Path | str, tree: UnitTree) -> list[Target]:
                 "số đảng viên phải là số nguyên không âm, tỷ lệ từ 0% đến 100%."
             )
             continue
+        unit = tree.get(code)
+        if not unit.active_any(date(year, 1, 1), date(year, 12, 31)):
+            errors.append(f"Dòng {row}: đơn vị «{code}» không hoạt động trong năm {year}; không giao chỉ tiêu được.")
+            continue
         if (code, year) in targets:
             errors.append(f"Dòng {row}: đơn vị «{code}» đã có chỉ tiêu năm {year} ở dòng trên.")
             continue
         targets[(code, year)] = Target(code, year, "percent" if is_percent else "count", value)
-    if errors:
-        raise RegistryError(errors)
-    return list(targets.values())
+    return list(targets.values()), errors
 
 
 def load_targets(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli") -> list[Target]:
     """Check a targets file and upsert it in one transaction; percents are resolved where possible."""
     targets = parse_targets(path, UnitTree.from_db(con))
+    store_targets(con, targets, actor=actor, source=Path(path).name)
+    return targets
+
+
+def store_targets(
+    con: duckdb.DuckDBPyConnection,
+    targets: list[Target],
+    *,
+    actor: str,
+    source: str,
+    replace_year: int | None = None,
+) -> None:
+    """Upsert checked targets in one transaction (with ``replace_year``, that year's other targets
+    are removed: the app's table holds the whole year)."""
     now = datetime.now()
     con.execute("begin transaction")
     try:
@@ -210,6 +522,8 @@ def load_targets(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = 
             columns=["unit_code", "year", "basis", "basis_value", "admission_target", "updated_at"],
         )
         con.register("incoming_targets", incoming)
+        if replace_year is not None:
+            con.execute("delete from targets where year = $year", {"year": replace_year})
         con.execute("delete from targets where (unit_code, year) in (select (unit_code, year) from incoming_targets)")
         con.execute(
             "insert into targets select unit_code, year, basis, basis_value, "
@@ -217,7 +531,8 @@ def load_targets(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = 
         )
         con.unregister("incoming_targets")
         resolve_targets(con)
-        log_action(con, actor, "targets", Path(path).name, f"{len(targets)} chỉ tiêu")
+        scope = f" năm {replace_year} (thay toàn bộ)" if replace_year is not None else ""
+        log_action(con, actor, "targets", source, f"{len(targets)} chỉ tiêu{scope}")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -20,27 +20,56 @@ class TableError(ValueError):
         self.messages = messages
 
 
-def read_table(path: Path | str, required: list[str]) -> list[dict[str, object]]:
-    """Rows of a CSV or the first sheet of an .xlsx, keyed by folded header names.
+# Vietnamese headers accepted for the English column codes (the app's Excel export writes these).
+HEADER_ALIASES: dict[str, str] = {
+    "mã đơn vị": "code",
+    "tên đơn vị": "name",
+    "loại tổ chức": "org_type",
+    "mã đơn vị cấp trên": "parent_code",
+    "hoạt động từ ngày": "active_from",
+    "hoạt động đến ngày": "active_to",
+    "lý do kết thúc": "end_reason",
+    "mã đơn vị cũ": "predecessor_code",
+    "mã đơn vị kế thừa": "successor_code",
+    "ngày hiệu lực": "effective_date",
+    "tỷ lệ chuyển sang": "share",
+    "năm": "year",
+    "chỉ tiêu kết nạp": "admission_target",
+}
 
-    Each row dict also carries ``_row``: its line number as the user sees it.
-    Raises TableError when the file cannot be read or lacks a required column.
+
+def read_table(
+    path: Path | str, required: list[str], sheet: str | None = None, data: bytes | None = None
+) -> list[dict[str, object]]:
+    """Rows of a CSV or of an .xlsx sheet (``sheet`` by name, else the first), keyed by column code.
+
+    Headers are folded and Vietnamese headers (HEADER_ALIASES) mapped to the codes. Each row dict
+    also carries ``_row``: its line number as the user sees it. ``data`` reads bytes already in
+    memory (an upload), ``path`` then only names them. Raises TableError when the file cannot be
+    read or lacks a required column.
     """
     path = Path(path)
-    if not path.exists():
-        raise TableError([f"Không tìm thấy tệp {path}."])
-    data = path.read_bytes()
+    if data is None:
+        if not path.exists():
+            raise TableError([f"Không tìm thấy tệp {path}."])
+        data = path.read_bytes()
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        rows = _excel_rows(data, path.name)
+        rows = _excel_rows(data, path.name, sheet)
     else:
         rows = _csv_rows(data, path.name)
+    where = f"Trang «{sheet}» của tệp {path.name}" if sheet and not _is_csv(data, path) else f"Tệp {path.name}"
     if not rows:
-        raise TableError([f"Tệp {path.name} không có dữ liệu."])
-    header = [fold(h) for h in rows[0]]
+        raise TableError([f"{where} không có dữ liệu."])
+    return records_from_rows(rows, required, where)
+
+
+def records_from_rows(rows: list[list[object]], required: list[str], where: str) -> list[dict[str, object]]:
+    """Header row + data rows → records keyed by column code, with ``_row`` line numbers."""
+    header = [HEADER_ALIASES.get(fold(h), fold(h)) for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
         raise TableError(
-            [f"Tệp {path.name} thiếu cột: {', '.join(missing)}. Dòng đầu tiên phải là tên cột: {', '.join(required)}."]
+            [f"{where} thiếu cột: {', '.join(missing)}. Dòng đầu tiên phải là tên cột: {', '.join(required)}."]
         )
     records = []
     for line_no, row in enumerate(rows[1:], start=2):
@@ -54,6 +83,20 @@ def read_table(path: Path | str, required: list[str]) -> list[dict[str, object]]
     return records
 
 
+def sheet_names(data: bytes) -> list[str]:
+    """The sheets of a workbook (empty for a CSV)."""
+    if data[:4] != b"PK\x03\x04":
+        return []
+    try:
+        return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
+    except (CalamineError, ValueError, OSError):
+        return []
+
+
+def _is_csv(data: bytes, path: Path) -> bool:
+    return not (data[:4] == b"PK\x03\x04" or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"})
+
+
 def _csv_rows(data: bytes, name: str) -> list[list[object]]:
     try:
         text = data.decode("utf-8-sig")
@@ -63,11 +106,18 @@ def _csv_rows(data: bytes, name: str) -> list[list[object]]:
     return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
 
 
-def _excel_rows(data: bytes, name: str) -> list[list[object]]:
+def _excel_rows(data: bytes, name: str, sheet: str | None = None) -> list[list[object]]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if sheet is not None:
+            found = next((n for n in book.sheet_names if fold(n) == fold(sheet)), None)
+            if found is None:
+                raise TableError([f"Tệp {name} không có trang «{sheet}». Các trang có: {', '.join(book.sheet_names)}."])
+            return book.get_sheet_by_name(found).to_python(skip_empty_area=False)
         return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (CalamineError, ValueError, OSError) as exc:
+        if isinstance(exc, TableError):
+            raise
         raise TableError([f"Không đọc được tệp Excel {name}: {exc}. Mở tệp bằng Excel và lưu lại dạng .xlsx."]) from exc
 
 

@@ -19,9 +19,10 @@ from ingest.layout import INFO_SHEET, cell_ref
 from ingest.read import RawCell, RawReturn
 from reporting import settings
 from reporting.catalog import BY_CODE, MEETING_RATINGS, SHEETS, TEMPLATE_VERSION, Metric, sheets_for
-from reporting.numbers import NumberTextError, fmt_number, fmt_value, parse_number
+from reporting.numbers import NumberTextError, fmt_number, fmt_percent, fmt_value, parse_number
 from reporting.periods import Period, PeriodError, parse_return_period
 from reporting.text import clean_text
+from reporting.units import Unit
 
 Status = Literal["accepted", "warnings", "rejected"]
 
@@ -246,17 +247,7 @@ class _Checker:
                 )
             )
         if not unit.active_during(self.period.start, self.period.end):
-            span = f"từ {_date(unit.active_from)}" if unit.active_from else ""
-            span += f" đến {_date(unit.active_to)}" if unit.active_to else ""
-            self.findings.append(
-                error(
-                    "unit_inactive",
-                    f"Đơn vị «{self.unit_code}» ({unit.name}) không hoạt động trong {self.period.label} "
-                    f"(hoạt động {span.strip() or 'không rõ'}). Kiểm tra lại kỳ báo cáo hoặc mã đơn vị.",
-                    INFO_SHEET,
-                    ref,
-                )
-            )
+            self.findings.append(error("unit_inactive", self._inactive_message(unit), INFO_SHEET, ref))
         other_kinds = self.ctx.period_kinds(self.unit_code, self.period.year) - {self.period.kind}
         if other_kinds:
             kind_vi = {"quarter": "quý", "month": "tháng"}
@@ -269,6 +260,36 @@ class _Checker:
                     self.raw.info["period"].ref if "period" in self.raw.info else None,
                 )
             )
+
+    def _inactive_message(self, unit: Unit) -> str:
+        """Why the unit cannot report for the period, naming who reports instead across a merger."""
+        tree, period = self.ctx.tree, self.period
+        who = f"Đơn vị «{unit.code}» ({unit.name})"
+        successors = tree.successors_of(unit.code)
+        if unit.active_to is not None and period.end > unit.active_to and successors:
+            how = "chia tách" if len(successors) > 1 else "sáp nhập"
+            into = ", ".join(
+                f"«{s.code}» ({s.name}{'' if share == 1 else ', ' + fmt_percent(100 * share, 0)})"
+                for s, share in successors
+            )
+            return (
+                f"{who} đã {how} vào {into} từ ngày {_date(unit.active_to + dt.timedelta(days=1))}; "
+                f"không nhận báo cáo {period.label} của đơn vị này. Báo cáo từ kỳ đó do đơn vị kế thừa gửi: "
+                f"dùng mẫu của {successors[0][0].code}."
+            )
+        predecessors = tree.predecessors_of(unit.code)
+        if unit.active_from is not None and period.start < unit.active_from and predecessors:
+            before = ", ".join(f"«{p.code}» ({p.name})" for p, _ in predecessors)
+            return (
+                f"{who} bắt đầu hoạt động từ ngày {_date(unit.active_from)}; báo cáo {period.label} thuộc các đơn vị "
+                f"trước đó: {before}. Kiểm tra lại kỳ báo cáo, hoặc gửi báo cáo bằng mẫu của đơn vị cũ."
+            )
+        span = f"từ {_date(unit.active_from)}" if unit.active_from else ""
+        span += f" đến {_date(unit.active_to)}" if unit.active_to else ""
+        return (
+            f"{who} không hoạt động trong {period.label} "
+            f"(hoạt động {span.strip() or 'không rõ'}). Kiểm tra lại kỳ báo cáo hoặc mã đơn vị."
+        )
 
     # --- the file itself ----------------------------------------------------
 
@@ -532,15 +553,27 @@ class _Checker:
         previous = self.ctx.previous_stocks(self.unit_code, self.period)
         if previous is None:
             return
-        label, stocks = previous
         for opening, closing in STOCKS_CARRIED:
-            if opening in self.values and closing in stocks and self.values[opening] != stocks[closing]:
+            if opening not in self.values or closing not in previous.stocks:
+                continue
+            if self.values[opening] == previous.stocks[closing]:
+                continue
+            if previous.exact:
                 self._add(
                     error,
                     "opening_continuity",
                     f"{BY_CODE[opening].label} là {fmt_value(self.values[opening])}, khác số cuối kỳ của báo cáo "
-                    f"{label} ({fmt_value(stocks[closing])}). Số đầu kỳ phải bằng số cuối kỳ trước; sửa ô này, "
-                    f"hoặc gửi lại báo cáo {label} nếu số đó sai.",
+                    f"{previous.label} ({fmt_value(previous.stocks[closing])}). Số đầu kỳ phải bằng số cuối kỳ "
+                    f"trước; sửa ô này, hoặc gửi lại báo cáo {previous.label} nếu số đó sai.",
+                    opening,
+                )
+            else:
+                self._add(
+                    warning,
+                    "opening_continuity_split",
+                    f"{BY_CODE[opening].label} là {fmt_value(self.values[opening])}, khác số ước tính theo tỷ lệ "
+                    f"chia tách từ {previous.label} ({fmt_value(previous.stocks[closing])}). Kiểm tra lại số đầu kỳ "
+                    "với biên bản bàn giao đảng viên khi chia tách.",
                     opening,
                 )
 

@@ -16,6 +16,7 @@ import pandas as pd
 from reporting import queries
 from reporting.catalog import MEETING_RATINGS, METRICS
 from reporting.lagging import pace
+from reporting.lineage import DEFAULT_HISTORY
 from reporting.numbers import fmt_number, fmt_percent
 from reporting.periods import Period, quarters_in, year_to
 from reporting.submissions import unit_statuses
@@ -46,30 +47,41 @@ MOVEMENT_OUT = {
 }
 
 
-def figures(con: duckdb.DuckDBPyConnection, unit: str, span: Period) -> dict[str, float]:
-    """Every metric for the unit's whole subtree over the span."""
-    df = queries.run(con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=False)
+def figures(
+    con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY
+) -> dict[str, float]:
+    """Every metric for the unit's whole subtree over the span, in the given view of history."""
+    df = queries.run(
+        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=False, history=history
+    )
     return dict(zip(df["metric"], df["value"], strict=True))
 
 
-def figures_by_child(con: duckdb.DuckDBPyConnection, unit: str, span: Period) -> pd.DataFrame:
+def children(
+    con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY, today: date | None = None
+) -> pd.DataFrame:
+    """The unit's children shown for the span in the view (code, name, org_type)."""
+    return queries.run(
+        con, "dashboard/children", unit=unit, start=span.start, end=span.end, history=history,
+        today=today or date.today(),
+    )  # fmt: skip
+
+
+def figures_by_child(
+    con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY, today: date | None = None
+) -> pd.DataFrame:
     """One row per child unit (code, name, org_type) with a column per metric (0 where none reported)."""
-    children = queries.run(con, "dashboard/children", unit=unit, start=span.start, end=span.end)
-    long = queries.run(con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=True)
+    kids = children(con, unit, span, history, today)
+    long = queries.run(
+        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=True, history=history
+    )
     wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
-    out = children.merge(wide, left_on="code", right_index=True, how="left")
+    out = kids.merge(wide, left_on="code", right_index=True, how="left")
     return out.fillna({c: 0.0 for c in wide.columns})
 
 
-def target(con: duckdb.DuckDBPyConnection, unit: str, year: int) -> int | None:
-    df = queries.run(con, "dashboard/targets", unit=unit, year=year, by_child=False)
-    value = df["admission_target"].iloc[0] if len(df) else None
-    return None if value is None or pd.isna(value) else int(value)
-
-
-def targets_by_child(con: duckdb.DuckDBPyConnection, unit: str, year: int) -> dict[str, int]:
-    df = queries.run(con, "dashboard/targets", unit=unit, year=year, by_child=True).dropna()
-    return {code: int(t) for code, t in zip(df["group_code"], df["admission_target"], strict=True)}
+def target(con: duckdb.DuckDBPyConnection, unit: str, year: int, history: str = DEFAULT_HISTORY) -> int | None:
+    return queries.targets_for(con, [unit], year, history).get(unit)
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -123,10 +135,12 @@ def ytd(span: Period) -> Period:
     return year_to(span.year, span.end.month) if span.end.month % 3 == 0 else span
 
 
-def admissions_by_child(con: duckdb.DuckDBPyConnection, unit: str, span: Period) -> pd.DataFrame:
+def admissions_by_child(
+    con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY, today: date | None = None
+) -> pd.DataFrame:
     """Per child: admissions from 1 January to the span's end against its annual target, laggards first."""
-    df = figures_by_child(con, unit, ytd(span))
-    targets = targets_by_child(con, unit, span.year)
+    df = figures_by_child(con, unit, ytd(span), history, today)
+    targets = queries.targets_for(con, df["code"].tolist(), span.year, history)
     df["admitted"] = _col(df, "admitted")
     df["candidates_trained"] = _col(df, "candidates_trained")
     df["target"] = df["code"].map(targets)
@@ -137,10 +151,18 @@ def admissions_by_child(con: duckdb.DuckDBPyConnection, unit: str, span: Period)
 
 
 def quarterly(
-    con: duckdb.DuckDBPyConnection, unit: str, from_year: int, until: date, metrics: list[str]
+    con: duckdb.DuckDBPyConnection,
+    unit: str,
+    from_year: int,
+    until: date,
+    metrics: list[str],
+    history: str = DEFAULT_HISTORY,
 ) -> pd.DataFrame:
     """One row per quarter from ``from_year`` to the last ended by ``until``, with a column per metric."""
-    long = queries.run(con, "dashboard/quarterly_series", unit=unit, from_year=from_year, until=until, metrics=metrics)
+    long = queries.run(
+        con, "dashboard/quarterly_series", unit=unit, from_year=from_year, until=until, metrics=metrics,
+        history=history,
+    )  # fmt: skip
     if long.empty:
         return pd.DataFrame(columns=["year", "quarter", "label", *metrics])
     wide = long.pivot_table(index=["year", "quarter"], columns="metric", values="value", aggfunc="first")
@@ -159,34 +181,34 @@ def meeting_shares(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def branches_in(tree: UnitTree, unit: str, span: Period) -> list[tuple[str, str]]:
-    """(branch, reporting unit) for every branch in the unit's subtree active during the span."""
-    found = tree.get(unit)
-    if found is None:
-        return []
-    if found.is_branch:
-        owner = tree.reporting_unit_of(unit)
-        return [(unit, owner.code if owner else unit)]
-    owners = [found] if found.reports else tree.reporting_units(span.start, span.end)
-    return [
-        (b.code, o.code)
-        for o in owners
-        if tree.within(o.code, unit)
-        for b in tree.branches_of(o.code, span.start, span.end)
-    ]
+def branches_in(
+    tree: UnitTree, unit: str, span: Period, history: str = DEFAULT_HISTORY, today: date | None = None
+) -> list[tuple[str, str]]:
+    """(branch, reporting unit) for every branch shown under the unit for the span in the view."""
+    view = tree.view(history, today or date.today())
+    return [(b.code, o.code) for b, o in view.branches_under(unit, span.start, span.end)]
 
 
-def branch_list(con: duckdb.DuckDBPyConnection, unit: str, span: Period, tree: UnitTree) -> pd.DataFrame:
+def branch_list(
+    con: duckdb.DuckDBPyConnection,
+    unit: str,
+    span: Period,
+    tree: UnitTree,
+    history: str = DEFAULT_HISTORY,
+    today: date | None = None,
+) -> pd.DataFrame:
     """One row per branch in the subtree: its figures over the span and the meetings it missed.
 
     ``missed_regular`` counts months without a regular meeting; ``quarters_without_thematic``
     counts the span's quarters in which the branch reported but held no thematic meeting.
     """
-    pairs = branches_in(tree, unit, span)
+    pairs = branches_in(tree, unit, span, history, today)
     codes = [code for code, _ in pairs]
-    long = queries.run(con, "dashboard/branch_figures", codes=codes, start=span.start, end=span.end)
+    long = queries.run(con, "dashboard/branch_figures", codes=codes, start=span.start, end=span.end, history=history)
     wide = long.pivot_table(index="unit_code", columns="metric", values="value", aggfunc="first")
-    per_quarter = queries.run(con, "dashboard/branch_quarters", codes=codes, start=span.start, end=span.end)
+    per_quarter = queries.run(
+        con, "dashboard/branch_quarters", codes=codes, start=span.start, end=span.end, history=history
+    )
     no_thematic = per_quarter[per_quarter["thematic_meetings"] == 0].groupby("unit_code").size()
     out = pd.DataFrame(
         {
@@ -230,12 +252,20 @@ class Kpi:
     note: str = ""  # a Vietnamese line under the figure
 
 
-def kpis(con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, span: Period, today: date) -> list[Kpi]:
+def kpis(
+    con: duckdb.DuckDBPyConnection,
+    tree: UnitTree,
+    unit: str,
+    span: Period,
+    today: date,
+    history: str = DEFAULT_HISTORY,
+) -> list[Kpi]:
     """The overview's cards, each with the same span of the year before."""
     last_year = span.same_period_last_year()
-    now, before = figures(con, unit, span), figures(con, unit, last_year)
-    now_ytd, before_ytd = figures(con, unit, ytd(span)), figures(con, unit, ytd(last_year))
-    goal = target(con, unit, span.year)
+    now, before = figures(con, unit, span, history), figures(con, unit, last_year, history)
+    now_ytd, before_ytd = figures(con, unit, ytd(span), history), figures(con, unit, ytd(last_year), history)
+    goal = target(con, unit, span.year, history)
+    view = tree.view(history, today)
 
     def inspections(f: dict[str, float]) -> float:
         return sum(f.get(f"{t}_{w}", 0.0) for t in INSPECTION_TYPES for w in TARGETS)
@@ -254,7 +284,7 @@ def kpis(con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, span: Period
 
     def on_time(p: Period) -> tuple[int, int]:
         statuses = [
-            s for q in _quarters(p, today) for s in unit_statuses(con, tree, q, today) if tree.within(s.unit_code, unit)
+            s for q in _quarters(p, today) for s in unit_statuses(con, tree, q, today) if view.within(s.unit_code, unit)
         ]
         return sum(s.state in ("accepted", "warnings") and not s.late for s in statuses), len(statuses)
 

@@ -113,6 +113,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply pending migrations, each in its own transaction; refresh views and the catalog mirror."""
     con.execute("create table if not exists schema_version (version integer not null, applied_at timestamp not null)")
     version = current_version(con)
+    started = version
     for number, path in migrations():
         if number <= version:
             continue
@@ -127,7 +128,24 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         version = number
     con.execute(sql_text("views.sql"))
     _sync_metrics(con)
+    if started < _UNIT_MAP_VERSION <= version:
+        _build_unit_map(con)
     return version
+
+
+_UNIT_MAP_VERSION = 7  # the migration that created unit_map; stores from before it get theirs built once
+
+
+def _build_unit_map(con: duckdb.DuckDBPyConnection) -> None:
+    from reporting.lineage import rebuild_unit_map
+
+    con.execute("begin transaction")
+    try:
+        rebuild_unit_map(con)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
 
 
 def _sync_metrics(con: duckdb.DuckDBPyConnection) -> None:

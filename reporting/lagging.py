@@ -21,6 +21,7 @@ import duckdb
 
 from reporting import queries, settings
 from reporting.catalog import REPORTING_ORG_TYPES
+from reporting.lineage import DEFAULT_HISTORY
 from reporting.numbers import fmt_number, fmt_percent
 from reporting.periods import Period, quarter, quarters_in
 from reporting.submissions import DUE_DAYS, due_date, unit_statuses
@@ -79,8 +80,13 @@ def lagging_units(
     span: Period,
     today: date,
     settings: LagSettings | None = None,
+    history: str = DEFAULT_HISTORY,
 ) -> list[Lag]:
-    """Every reporting unit in the subtree that lags, with its reasons, worst first."""
+    """Every reporting unit in the subtree that lags, with its reasons, worst first.
+
+    On today's units (``history="today"``) a commune formed by a merger answers for its
+    predecessors: their admissions, meetings and late or missing returns (named) count as its own.
+    """
     settings = settings or LagSettings()
     inputs = queries.run(
         con,
@@ -89,8 +95,10 @@ def lagging_units(
         start=span.start,
         end=span.end,
         reporting_types=sorted(REPORTING_ORG_TYPES),
+        history=history,
+        today=today,
     )
-    targets = queries.targets_of_year(con, span.year)
+    targets = queries.targets_for(con, inputs["code"].tolist(), span.year, history)
     lags: dict[str, Lag] = {code: Lag(code, name) for code, name in zip(inputs["code"], inputs["name"], strict=True)}
     for row in inputs.itertuples(index=False):
         lag = lags[row.code]
@@ -104,7 +112,9 @@ def lagging_units(
                 f"{fmt_percent(share)} buổi sinh hoạt chi bộ xếp loại trung bình, kém "
                 f"(ngưỡng {fmt_percent(100 * settings.weak_share, 0)})",
             )
-    thematic = queries.run(con, "dashboard/branches_without_thematic", unit=unit_code, start=span.start, end=span.end)
+    thematic = queries.run(
+        con, "dashboard/branches_without_thematic", unit=unit_code, start=span.start, end=span.end, history=history
+    )
     for row in thematic.itertuples(index=False):
         if row.reporting_code in lags and row.without_thematic > settings.thematic_share * row.branches:
             q = quarter(int(row.year), int(row.quarter))
@@ -118,15 +128,20 @@ def lagging_units(
         if q.start > today:
             continue
         for status in unit_statuses(con, tree, q, today, settings.due_days):
-            lag = lags.get(status.unit_code)
-            if lag is None:
-                continue
-            if status.state in ("missing", "partial") and today > due:
-                lag.add("missing", f"Chưa nộp báo cáo {q.label} (hạn {due:%d/%m/%Y})")
-            elif status.state == "rejected" and today > due:
-                lag.add("rejected", f"Báo cáo {q.label} bị từ chối, chưa gửi lại bản đúng")
-            elif status.state in ("accepted", "warnings") and status.late:
-                received = max(v.received_at for v in status.versions if v.current)
-                lag.add("late", f"Nộp chậm báo cáo {q.label} (ngày {received:%d/%m/%Y}, hạn {due:%d/%m/%Y})")
+            answering = [status.unit_code]
+            if history == "today" and status.unit_code not in lags:
+                answering = [code for code, _ in tree.lineage.resolve(status.unit_code)]
+            for code in answering:
+                lag = lags.get(code)
+                if lag is None:
+                    continue
+                whose = "" if code == status.unit_code else f" của {status.unit_name}"
+                if status.state in ("missing", "partial") and today > due:
+                    lag.add("missing", f"Chưa nộp báo cáo {q.label}{whose} (hạn {due:%d/%m/%Y})")
+                elif status.state == "rejected" and today > due:
+                    lag.add("rejected", f"Báo cáo {q.label}{whose} bị từ chối, chưa gửi lại bản đúng")
+                elif status.state in ("accepted", "warnings") and status.late:
+                    received = max(v.received_at for v in status.versions if v.current)
+                    lag.add("late", f"Nộp chậm báo cáo {q.label}{whose} (ngày {received:%d/%m/%Y}, hạn {due:%d/%m/%Y})")
     flagged = [lag for lag in lags.values() if lag.reasons]
     return sorted(flagged, key=lambda lag: (-len(lag.reasons), lag.unit_code))

@@ -9,12 +9,14 @@ sub-committees, stopping at another reporting unit.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
 from reporting.catalog import BRANCH_ORG_TYPES, REPORTING_ORG_TYPES
+from reporting.lineage import Lineage, Succession, read_successions
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,18 @@ class Unit:
     parent_code: str | None
     active_from: date | None = None
     active_to: date | None = None
+    end_reason: str | None = None  # merged, split or dissolved (reporting/lineage.py END_REASONS)
+
+    def active_on(self, day: date) -> bool:
+        return (self.active_from is None or self.active_from <= day) and (
+            self.active_to is None or day <= self.active_to
+        )
+
+    def active_any(self, start: date, end: date) -> bool:
+        """True if the unit existed on some day of [start, end]."""
+        return (self.active_from is None or self.active_from <= end) and (
+            self.active_to is None or start <= self.active_to
+        )
 
     def active_during(self, start: date, end: date) -> bool:
         """True if the unit existed for the whole of [start, end]."""
@@ -44,8 +58,10 @@ class Unit:
 class UnitTree:
     """An immutable view of the registry, built once per load or script run."""
 
-    def __init__(self, units: list[Unit]):
+    def __init__(self, units: list[Unit], successions: Iterable[Succession] = ()):
         self.by_code: dict[str, Unit] = {u.code: u for u in units}
+        self.lineage = Lineage({u.code: u.parent_code for u in units}, successions)
+        self._today_children: dict[str, list[Unit]] | None = None
         self._children: dict[str, list[Unit]] = defaultdict(list)
         for unit in units:
             if unit.parent_code is not None:
@@ -56,9 +72,9 @@ class UnitTree:
     @classmethod
     def from_db(cls, con: duckdb.DuckDBPyConnection) -> UnitTree:
         rows = con.execute(
-            "select code, name, org_type, parent_code, active_from, active_to from units order by code"
+            "select code, name, org_type, parent_code, active_from, active_to, end_reason from units order by code"
         ).fetchall()
-        return cls([Unit(*row) for row in rows])
+        return cls([Unit(*row) for row in rows], read_successions(con))
 
     def __contains__(self, code: object) -> bool:
         return code in self.by_code
@@ -121,3 +137,111 @@ class UnitTree:
         while unit is not None and not unit.reports:
             unit = self.by_code.get(unit.parent_code) if unit.parent_code else None
         return unit
+
+    def successors_of(self, code: str) -> list[tuple[Unit, float]]:
+        """The units a closed unit passed to (directly), with their shares."""
+        return [
+            (self.by_code[s.successor], s.share) for s in self.lineage.successors.get(code, ()) if s.successor in self
+        ]
+
+    def predecessors_of(self, code: str) -> list[tuple[Unit, float]]:
+        return [
+            (self.by_code[s.predecessor], s.share)
+            for s in self.lineage.predecessors.get(code, ())
+            if s.predecessor in self
+        ]
+
+    def today_children(self, code: str) -> list[Unit]:
+        """Children in today's tree (units no succession closed, under what their parent became)."""
+        if self._today_children is None:
+            index: dict[str, list[Unit]] = defaultdict(list)
+            for unit in self.by_code.values():
+                if self.lineage.is_today(unit.code):
+                    parent = self.lineage.today_parent(unit.code)
+                    if parent is not None:
+                        index[parent].append(unit)
+            for kids in index.values():
+                kids.sort(key=lambda u: u.code)
+            self._today_children = index
+        return list(self._today_children.get(code, ()))
+
+    def view(self, history: str, today: date) -> TreeView:
+        return TreeView(self, history, today)
+
+
+class TreeView:
+    """The tree as one view of history shows it (reporting/lineage.py).
+
+    ``reported``: the registry's tree; a unit is listed for a span when it was active on some
+    day of it. ``today``: today's tree; only units active today are listed, closed units' figures
+    reach them through the lineage.
+    """
+
+    def __init__(self, tree: UnitTree, history: str, today: date):
+        self.tree, self.history, self.today = tree, history, today
+
+    @property
+    def today_view(self) -> bool:
+        return self.history == "today"
+
+    def parent(self, code: str) -> str | None:
+        if self.today_view:
+            return self.tree.lineage.today_parent(code)
+        unit = self.tree.get(code)
+        return unit.parent_code if unit else None
+
+    def listed(self, code: str) -> bool:
+        """Whether the view shows this unit as a node of its tree."""
+        unit = self.tree.get(code)
+        if unit is None:
+            return False
+        if self.today_view:
+            return self.tree.lineage.is_today(code) and unit.active_on(self.today)
+        return True
+
+    def children(self, code: str, start: date, end: date) -> list[Unit]:
+        if self.today_view:
+            return [u for u in self.tree.today_children(code) if u.active_on(self.today)]
+        return [u for u in self.tree.children(code) if u.active_any(start, end)]
+
+    def ancestors(self, code: str) -> list[Unit]:
+        chain: list[Unit] = []
+        parent = self.parent(code)
+        while parent is not None and parent in self.tree and parent not in {u.code for u in chain}:
+            chain.append(self.tree.by_code[parent])
+            parent = self.parent(parent)
+        return chain[::-1]
+
+    def within(self, code: str, ancestor: str) -> bool:
+        """True when the unit (for a closed unit, in today's view: any unit it passed to) lies under ``ancestor``."""
+        if self.today_view:
+            targets = [t for t, _ in self.tree.lineage.resolve(code)]
+            return any(t == ancestor or any(a.code == ancestor for a in self.ancestors(t)) for t in targets)
+        return self.tree.within(code, ancestor)
+
+    def reporting_of(self, code: str) -> Unit | None:
+        """The reporting unit whose figures carry this unit's, in this view."""
+        unit = self.tree.get(code)
+        while unit is not None and not unit.reports:
+            parent = self.parent(unit.code)
+            unit = self.tree.get(parent) if parent else None
+        return unit
+
+    def branches_under(self, code: str, start: date, end: date) -> list[tuple[Unit, Unit]]:
+        """(branch, its reporting unit) for every branch shown under ``code`` for the span."""
+        unit = self.tree.get(code)
+        if unit is None:
+            return []
+        if unit.is_branch:
+            owner = self.reporting_of(code)
+            return [(unit, owner or unit)]
+        found: list[tuple[Unit, Unit]] = []
+        stack = [unit]
+        while stack:
+            node = stack.pop()
+            for child in reversed(self.children(node.code, start, end)):
+                if child.is_branch:
+                    owner = self.reporting_of(child.code)
+                    found.append((child, owner or node))
+                stack.append(child)
+        return sorted(found, key=lambda pair: (pair[1].code, pair[0].code))

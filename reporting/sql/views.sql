@@ -20,16 +20,12 @@ select
 from submission_values as v
 join current_submissions as s using (submission_id);
 
--- grain: one row per (ancestor, unit) pair, a unit being its own ancestor at depth 0.
+-- grain: one row per (ancestor, unit) pair of the registry's tree, a unit being its own ancestor at
+-- depth 0. Kept for readers of the store; queries use unit_map, which also holds today's tree.
 create or replace view unit_closure as
-with recursive closure(ancestor_code, unit_code, depth) as (
-    select code, code, 0 from units
-    union all
-    select c.ancestor_code, u.code, c.depth + 1
-    from closure as c
-    join units as u on u.parent_code = c.unit_code
-)
-select ancestor_code, unit_code, depth from closure;
+select ancestor_code, unit_code, depth
+from unit_map
+where history = 'reported';
 
 -- How one unit's figures for a metric combine over the returns of a span, and how units then add
 -- up, per metrics.aggregate: flows sum; opening stocks come from each unit's first return, other
@@ -42,14 +38,22 @@ create or replace macro unit_parts(value, period_start, period_end) as {
     'n': count(value)
 };
 
-create or replace macro combine_units(aggregate, parts) as cast(
+-- Each unit counts with its share (below 1 only for a unit split among successors, seen on
+-- today's units). Opening stocks count only from units that existed when the span opened, closing
+-- stocks only from units that still exist when it closes: across a merger the old communes give
+-- the opening and the new commune the closing, never both.
+create or replace macro combine_units(aggregate, parts, share, opens, closes) as cast(
     case any_value(aggregate)
-        when 'sum' then sum(parts.total)
-        when 'first' then sum(parts.first)
-        when 'last' then sum(parts.last)
-        else sum(parts.mean * parts.n) / sum(parts.n)
+        when 'sum' then sum(parts.total * share)
+        when 'first' then sum(parts.first * share) filter (where opens)
+        when 'last' then sum(parts.last * share) filter (where closes)
+        else sum(parts.mean * parts.n * share) / sum(parts.n * share)
     end as double
 );
+
+-- Whether a unit existed on a day (null dates are open-ended).
+create or replace macro active_on(active_from, active_to, day) as
+    (active_from is null or active_from <= day) and (active_to is null or active_to >= day);
 
 -- grain: one row per submission with findings: its errors and warnings.
 create or replace view finding_counts as

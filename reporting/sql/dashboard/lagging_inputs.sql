@@ -1,20 +1,35 @@
--- grain: one row per reporting unit in $unit's subtree: admissions from 1 January to $end, and
+-- grain: one row per reporting unit in $unit's subtree in the $history view (on today's units:
+-- those active on $today, each carrying the returns of the units that merged into it; as
+-- reported: those active on some day of [$start, $end]): admissions from 1 January to $end, and
 -- regular and weak (average or poor) meetings of its branches within [$start, $end].
 with reporting as (
     select u.code, u.name
-    from unit_closure as cl
-    join units as u on u.code = cl.unit_code
-    where cl.ancestor_code = $unit
+    from unit_map as m
+    join units as u on u.code = m.unit_code
+    where m.history = $history
+      and m.ancestor_code = $unit
+      and not m.mapped
       and u.org_type in (select unnest($reporting_types))
-      and (u.active_from is null or u.active_from <= $end)
-      and (u.active_to is null or u.active_to >= $start)
+      and case
+          when $history = 'today' then active_on(u.active_from, u.active_to, $today)
+          else (u.active_from is null or u.active_from <= $end) and (u.active_to is null or u.active_to >= $start)
+      end
+),
+
+-- the units whose own returns count for each reporting unit: itself, and on today's units its
+-- predecessors (their returns carry their branches' rows)
+senders as (
+    select r.code as reporting_code, m.unit_code as sender_code, m.share
+    from reporting as r
+    join unit_map as m on m.history = $history and m.ancestor_code = r.code and m.depth = 0
 ),
 
 obs as (
-    select s.unit_code as reporting_code, o.metric, o.value, o.period_start, o.period_end
+    select d.reporting_code, d.share, o.metric, o.value, o.period_start
     from observations as o
     join submissions as s using (submission_id)
-    where s.unit_code in (select code from reporting)
+    join senders as d on d.sender_code = s.unit_code
+    where o.metric in ('admitted', 'regular_meetings', 'rating_average', 'rating_poor')
       and o.period_end <= $end
       and o.period_start >= make_date(year($end), 1, 1)
 ),
@@ -23,10 +38,10 @@ final as (
     select
         r.code,
         r.name,
-        cast(coalesce(sum(o.value) filter (where o.metric = 'admitted'), 0) as double) as admitted_ytd,
-        cast(coalesce(sum(o.value) filter (
+        cast(coalesce(sum(o.value * o.share) filter (where o.metric = 'admitted'), 0) as double) as admitted_ytd,
+        cast(coalesce(sum(o.value * o.share) filter (
             where o.metric = 'regular_meetings' and o.period_start >= $start), 0) as double) as regular_meetings,
-        cast(coalesce(sum(o.value) filter (
+        cast(coalesce(sum(o.value * o.share) filter (
             where o.metric in ('rating_average', 'rating_poor') and o.period_start >= $start), 0) as double)
             as weak_meetings
     from reporting as r

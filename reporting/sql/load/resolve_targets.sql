@@ -2,7 +2,8 @@
 -- A percent target applies to the members at the start of the year: the
 -- opening stock of the January return(s), or failing that the closing stock of
 -- the previous December; for a unit above the communes, the sum over the
--- reporting units in its subtree. Rounded up: "at least 7%" means at least.
+-- reporting units in its subtree; for a unit formed by a merger, the members its predecessors
+-- had (through the lineage, times their shares). Rounded up: "at least 7%" means at least.
 with opening_stock as (
     select unit_code, year(period_start) as year, 1 as preference, value
     from observations
@@ -20,9 +21,9 @@ best_per_unit as (
 ),
 
 per_target as (
-    select t.unit_code, t.year, cast(sum(b.value) as bigint) as opening
+    select t.unit_code, t.year, cast(round(sum(b.value * c.share)) as bigint) as opening
     from targets as t
-    join unit_closure as c on c.ancestor_code = t.unit_code
+    join unit_map as c on c.history = 'today' and c.ancestor_code = t.unit_code
     join best_per_unit as b on b.unit_code = c.unit_code and b.year = t.year
     where t.basis = 'percent'
     group by t.unit_code, t.year
