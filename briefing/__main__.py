@@ -11,6 +11,7 @@ from briefing.appendix import build_appendix
 from briefing.figures import gather
 from briefing.report import build_report
 from reporting import db
+from reporting.lineage import DEFAULT_HISTORY, HISTORIES
 from reporting.periods import PeriodError, parse
 from reporting.units import UnitTree
 
@@ -21,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period", required=True, help="quý, ví dụ 2026-Q3")
     parser.add_argument("--out", required=True, help="tệp báo cáo .docx")
     parser.add_argument("--appendix", help="tệp biểu tổng hợp .xlsx (mặc định: cạnh tệp báo cáo)")
+    parser.add_argument(
+        "--history",
+        choices=list(HISTORIES),
+        default=DEFAULT_HISTORY,
+        help="today: số liệu các đơn vị cũ cộng vào đơn vị kế thừa (mặc định); reported: theo đơn vị khi báo cáo",
+    )
     parser.add_argument("--today", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -40,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.unit not in tree:
         print(f"Mã đơn vị «{args.unit}» không có trong danh mục.", file=sys.stderr)
         return 1
-    b = gather(con, tree, args.unit, period, date.fromisoformat(args.today) if args.today else date.today())
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    b = gather(con, tree, args.unit, period, today, args.history)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(build_report(b))

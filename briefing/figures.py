@@ -10,6 +10,7 @@ import pandas as pd
 
 from reporting import dashboard, lagging
 from reporting.lagging import Lag, pace
+from reporting.lineage import DEFAULT_HISTORY
 from reporting.periods import Period
 from reporting.submissions import UnitStatus, unit_statuses
 from reporting.units import Unit, UnitTree
@@ -44,25 +45,35 @@ class Briefing:
         return [s for s in self.statuses if s.state not in ("accepted", "warnings")]
 
 
-def gather(con: duckdb.DuckDBPyConnection, tree: UnitTree, unit_code: str, period: Period, today: date) -> Briefing:
-    """All the briefing's figures for a unit and a quarter."""
+def gather(
+    con: duckdb.DuckDBPyConnection,
+    tree: UnitTree,
+    unit_code: str,
+    period: Period,
+    today: date,
+    history: str = DEFAULT_HISTORY,
+) -> Briefing:
+    """All the briefing's figures for a unit and a quarter, in a view of history (reporting/lineage.py)."""
     unit = tree.get(unit_code)
     by_child = dashboard.meeting_shares(
-        dashboard.discipline_summary(dashboard.inspection_summary(dashboard.figures_by_child(con, unit_code, period)))
+        dashboard.discipline_summary(
+            dashboard.inspection_summary(dashboard.figures_by_child(con, unit_code, period, history, today))
+        )
     )
-    statuses = [s for s in unit_statuses(con, tree, period, today) if tree.within(s.unit_code, unit_code)]
-    branches = dashboard.branch_list(con, unit_code, period, tree)
+    view = tree.view(history, today)
+    statuses = [s for s in unit_statuses(con, tree, period, today) if view.within(s.unit_code, unit_code)]
+    branches = dashboard.branch_list(con, unit_code, period, tree, history, today)
     return Briefing(
         unit=unit,
         period=period,
         today=today,
-        quarter=dashboard.figures(con, unit_code, period),
-        year=dashboard.figures(con, unit_code, dashboard.ytd(period)),
-        target=dashboard.target(con, unit_code, period.year),
+        quarter=dashboard.figures(con, unit_code, period, history),
+        year=dashboard.figures(con, unit_code, dashboard.ytd(period), history),
+        target=dashboard.target(con, unit_code, period.year, history),
         pace_pct=100 * pace(period.end),
-        admissions=dashboard.admissions_by_child(con, unit_code, period),
+        admissions=dashboard.admissions_by_child(con, unit_code, period, history, today),
         by_child=by_child,
         statuses=statuses,
-        lags=lagging.lagging_units(con, tree, unit_code, period, today),
+        lags=lagging.lagging_units(con, tree, unit_code, period, today, history=history),
         branches_without_thematic=int((branches["quarters_without_thematic"] > 0).sum()),
     )

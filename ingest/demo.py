@@ -319,7 +319,7 @@ def _year_end(c: _Commune, rng: random.Random) -> dict[str, int]:
     }
 
 
-_QUALITY = {False: (0.55, 0.37, 0.07, 0.01), True: (0.2, 0.45, 0.28, 0.07)}
+_QUALITY = {False: (0.55, 0.37, 0.07, 0.01), True: (0.15, 0.4, 0.35, 0.1)}
 
 
 def _branch(c: _Commune, branch: Unit, period: Period, rng: random.Random) -> dict[str, float]:
@@ -339,8 +339,10 @@ def _branch(c: _Commune, branch: Unit, period: Period, rng: random.Random) -> di
     }
 
 
-def _received(code: str, period: Period, rng: random.Random) -> datetime:
-    delay = rng.randint(16, 32) if code in SLOW_SENDERS and rng.random() < 0.7 else rng.randint(2, 13)
+def _received(code: str, period: Period, rng: random.Random, latest: bool = False) -> datetime:
+    """When a return arrives: a slow sender is late seven times in ten, and always in the latest quarter."""
+    late = code in SLOW_SENDERS and (rng.random() < 0.7 or latest)
+    delay = rng.randint(16, 32) if late else rng.randint(2, 13)
     return datetime.combine(period.end + timedelta(days=delay), time(8 + rng.randint(0, 9), rng.randint(0, 59)))
 
 
@@ -450,7 +452,7 @@ def plan_demo(seed: int, as_of: date) -> DemoPlan:
     def plan(c: _Commune, period: Period, slow_code: str) -> None:
         code = c.unit.code
         payload = _simulate(c, period, pace_target(c, period.year), rng)
-        received = _received(slow_code, period, rng)
+        received = _received(slow_code, period, rng, latest=period == latest_quarter)
         planned = PlannedReturn(code, period, f"bao-cao_{code}_{period.code}.xlsx", payload, received)
         if code in MISSING_LATEST and period == latest_quarter:
             held_back[code] = planned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,9 +19,25 @@ from reporting.text import fold
 from reporting.units import Unit, UnitTree
 
 REGISTRY_COLUMNS = ["code", "name", "org_type", "parent_code", "active_from", "active_to"]
-REGISTRY_OPTIONAL = ["end_reason"]
 LINEAGE_COLUMNS = ["predecessor_code", "successor_code", "effective_date"]  # and, optional, share
 TARGET_COLUMNS = ["unit_code", "year", "admission_target"]
+# Vietnamese headers for the columns (the app's tables and Excel export); either form is read.
+UNIT_LABELS = {
+    "code": "Mã đơn vị",
+    "name": "Tên đơn vị",
+    "org_type": "Loại tổ chức",
+    "parent_code": "Mã đơn vị cấp trên",
+    "active_from": "Hoạt động từ ngày",
+    "active_to": "Hoạt động đến ngày",
+    "end_reason": "Lý do kết thúc",
+}
+LINEAGE_LABELS = {
+    "predecessor_code": "Mã đơn vị cũ",
+    "successor_code": "Mã đơn vị kế thừa",
+    "effective_date": "Ngày hiệu lực",
+    "share": "Tỷ lệ chuyển sang",
+}
+TARGET_LABELS = {"unit_code": "Mã đơn vị", "year": "Năm", "admission_target": "Chỉ tiêu kết nạp"}
 # The sheets of a registry workbook (the app's export; `python -m ingest registry` reads them too).
 UNITS_SHEET, LINEAGE_SHEET, TARGETS_SHEET = "Đơn vị", "Kế thừa", "Chỉ tiêu"
 _REASON_WORDS = {fold(v): k for k, v in END_REASONS.items()} | {k: k for k in END_REASONS}
@@ -141,7 +158,14 @@ def _share(raw: object, text: str) -> float:
     if isinstance(raw, (int, float)):
         return float(raw)
     if text.endswith("%"):
-        return float(parse_number(text[:-1].strip())) / 100
+        return _fraction(text[:-1].strip()) / 100
+    return _fraction(text)
+
+
+def _fraction(text: str) -> float:
+    """A share as written: "0,6" (Vietnamese) or "0.6" (a dot cannot be a thousands mark before one digit group)."""
+    if re.fullmatch(r"\d*\.\d{1,2}|\d*\.\d{4,}", text):
+        return float(text)
     return float(parse_number(text))
 
 
@@ -157,7 +181,11 @@ def check_structure(
     unit_rows, lineage_rows = unit_rows or {}, lineage_rows or {}
 
     def at(code: str) -> str:
-        return f"Dòng {unit_rows[code]}: " if code in unit_rows else ""
+        return (
+            f"Dòng {unit_rows[code]} (danh mục đơn vị): "
+            if code in unit_rows and lineage_rows
+            else (f"Dòng {unit_rows[code]}: " if code in unit_rows else "")
+        )
 
     def pair(s: Succession) -> str:
         row = lineage_rows.get((s.predecessor, s.successor))
@@ -260,7 +288,7 @@ def parse_registry(
     every problem (unknown parent, cycle, duplicate code, bad type or date, a
     closed unit without successor).
     """
-    parsed, rows, errors = units_from_records(read_table(path, REGISTRY_COLUMNS))
+    parsed, rows, errors = units_from_records(read_table(path, REGISTRY_COLUMNS, labels=UNIT_LABELS))
     merged = {u.code: u for u in existing or []}
     merged.update(parsed)
     errors.extend(check_structure(merged, list(successions or []), rows))
@@ -319,10 +347,12 @@ def registry_records(path: Path | str, data: bytes | None = None) -> tuple[list[
     data = path.read_bytes() if data is None and path.exists() else data
     sheets = {fold(n) for n in sheet_names(data)} if data else set()
     if fold(UNITS_SHEET) not in sheets:
-        return read_table(path, REGISTRY_COLUMNS, data=data), None
-    units = read_table(path, REGISTRY_COLUMNS, sheet=UNITS_SHEET, data=data)
+        return read_table(path, REGISTRY_COLUMNS, data=data, labels=UNIT_LABELS), None
+    units = read_table(path, REGISTRY_COLUMNS, sheet=UNITS_SHEET, data=data, labels=UNIT_LABELS)
     lineage = (
-        read_table(path, LINEAGE_COLUMNS, sheet=LINEAGE_SHEET, data=data) if fold(LINEAGE_SHEET) in sheets else None
+        read_table(path, LINEAGE_COLUMNS, sheet=LINEAGE_SHEET, data=data, labels=LINEAGE_LABELS)
+        if fold(LINEAGE_SHEET) in sheets
+        else None
     )
     return units, lineage
 
@@ -423,7 +453,7 @@ def load_registry(
     """Check a registry file (and a lineage file, or the workbook's lineage sheet) and upsert it."""
     unit_records, lineage_records = registry_records(path)
     if lineage is not None:
-        lineage_records = read_table(lineage, LINEAGE_COLUMNS)
+        lineage_records = read_table(lineage, LINEAGE_COLUMNS, labels=LINEAGE_LABELS)
     apply_registry(con, unit_records, lineage_records, actor=actor, source=Path(path).name)
     parsed, _, _ = units_from_records(unit_records)
     return list(parsed.values())
@@ -431,7 +461,8 @@ def load_registry(
 
 def load_lineage(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli") -> int:
     """Check a lineage file and store it (its rows replace the stored successions of the same old units)."""
-    change = apply_registry(con, [], read_table(path, LINEAGE_COLUMNS), actor=actor, source=Path(path).name)
+    records = read_table(path, LINEAGE_COLUMNS, labels=LINEAGE_LABELS)
+    change = apply_registry(con, [], records, actor=actor, source=Path(path).name)
     return change.successions
 
 
@@ -447,7 +478,7 @@ def _target_records(path: Path | str) -> list[dict[str, object]]:
     """A targets CSV or workbook; in a registry workbook, its sheet «Chỉ tiêu»."""
     data = Path(path).read_bytes() if Path(path).exists() else None
     sheet = TARGETS_SHEET if data and fold(TARGETS_SHEET) in {fold(n) for n in sheet_names(data)} else None
-    return read_table(path, TARGET_COLUMNS, sheet=sheet, data=data)
+    return read_table(path, TARGET_COLUMNS, sheet=sheet, data=data, labels=TARGET_LABELS)
 
 
 def targets_from_records(records: list[dict[str, object]], tree: UnitTree) -> tuple[list[Target], list[str]]:

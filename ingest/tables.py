@@ -20,30 +20,17 @@ class TableError(ValueError):
         self.messages = messages
 
 
-# Vietnamese headers accepted for the English column codes (the app's Excel export writes these).
-HEADER_ALIASES: dict[str, str] = {
-    "mã đơn vị": "code",
-    "tên đơn vị": "name",
-    "loại tổ chức": "org_type",
-    "mã đơn vị cấp trên": "parent_code",
-    "hoạt động từ ngày": "active_from",
-    "hoạt động đến ngày": "active_to",
-    "lý do kết thúc": "end_reason",
-    "mã đơn vị cũ": "predecessor_code",
-    "mã đơn vị kế thừa": "successor_code",
-    "ngày hiệu lực": "effective_date",
-    "tỷ lệ chuyển sang": "share",
-    "năm": "year",
-    "chỉ tiêu kết nạp": "admission_target",
-}
-
-
 def read_table(
-    path: Path | str, required: list[str], sheet: str | None = None, data: bytes | None = None
+    path: Path | str,
+    required: list[str],
+    sheet: str | None = None,
+    data: bytes | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[dict[str, object]]:
     """Rows of a CSV or of an .xlsx sheet (``sheet`` by name, else the first), keyed by column code.
 
-    Headers are folded and Vietnamese headers (HEADER_ALIASES) mapped to the codes. Each row dict
+    Headers are folded; a header equal to one of ``labels`` (column code → Vietnamese header, as the
+    app's Excel export writes them) stands for that code. Each row dict
     also carries ``_row``: its line number as the user sees it. ``data`` reads bytes already in
     memory (an upload), ``path`` then only names them. Raises TableError when the file cannot be
     read or lacks a required column.
@@ -60,12 +47,15 @@ def read_table(
     where = f"Trang «{sheet}» của tệp {path.name}" if sheet and not _is_csv(data, path) else f"Tệp {path.name}"
     if not rows:
         raise TableError([f"{where} không có dữ liệu."])
-    return records_from_rows(rows, required, where)
+    return records_from_rows(rows, required, where, labels)
 
 
-def records_from_rows(rows: list[list[object]], required: list[str], where: str) -> list[dict[str, object]]:
+def records_from_rows(
+    rows: list[list[object]], required: list[str], where: str, labels: dict[str, str] | None = None
+) -> list[dict[str, object]]:
     """Header row + data rows → records keyed by column code, with ``_row`` line numbers."""
-    header = [HEADER_ALIASES.get(fold(h), fold(h)) for h in rows[0]]
+    aliases = {fold(label): code for code, label in (labels or {}).items()}
+    header = [aliases.get(fold(h), fold(h)) for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
         raise TableError(

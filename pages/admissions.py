@@ -11,8 +11,8 @@ st.title("Phát triển đảng viên")
 nav.breadcrumbs("pages/admissions.py")
 st.caption(f"{sel.unit.name} · kết nạp từ 01/01/{sel.year} đến {sel.span.end:%d/%m/%Y} so với chỉ tiêu năm")
 
-per_unit = data.admissions(sel.unit.code, sel.span)
-figs = data.figures(sel.unit.code, sel.span)
+per_unit = data.admissions(sel.unit.code, sel.span, sel.history)
+figs = data.figures(sel.unit.code, sel.span, sel.history)
 if not figs:
     widgets.no_data(sel)
     st.stop()
@@ -40,7 +40,7 @@ if len(per_unit) and per_unit["target"].notna().any():
     )
 
 st.subheader("Kết nạp theo quý qua các năm")
-trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained"))
+trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained"), sel.history)
 st.plotly_chart(
     charts.quarterly_trend(
         trend, {"admitted": "Kết nạp mới", "candidates_trained": "Quần chúng học lớp nhận thức về Đảng (tạo nguồn)"},
@@ -63,7 +63,7 @@ if "members_opening" in figs and "members_closing" in figs:
     )
 else:
     st.info("Chưa đủ số đầu kỳ và cuối kỳ để dựng biểu đồ biến động.")
-year_figs = data.figures(sel.unit.code, ytd(sel.span))
+year_figs = data.figures(sel.unit.code, ytd(sel.span), sel.history)
 st.caption(
     f"Từ đầu năm: kết nạp {year_figs.get('admitted', 0):,.0f}, tạo nguồn {year_figs.get('candidates_trained', 0):,.0f} "
     "quần chúng ưu tú học lớp nhận thức về Đảng.".replace(",", ".")

@@ -22,7 +22,7 @@ base = f"bao-cao_{sel.unit.code}_{period.code}"
 left, right = st.columns(2)
 left.download_button(
     f"Tải báo cáo {period.label} (.docx)",
-    data=lambda: data.briefing_report(sel.unit.code, period),
+    data=lambda: data.briefing_report(sel.unit.code, period, sel.history),
     file_name=f"{base}.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     icon=":material/description:",
@@ -30,7 +30,7 @@ left.download_button(
 )
 right.download_button(
     f"Tải biểu tổng hợp {period.label} (.xlsx)",
-    data=lambda: data.briefing_appendix(sel.unit.code, period),
+    data=lambda: data.briefing_appendix(sel.unit.code, period, sel.history),
     file_name=f"{base}_bieu-tong-hop.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",

@@ -11,8 +11,8 @@ st.title("Chất lượng sinh hoạt chi bộ")
 nav.breadcrumbs("pages/meetings.py")
 st.caption(f"{sel.unit.name} · {sel.label} · sinh hoạt thường kỳ mỗi tháng một lần, chuyên đề ít nhất mỗi quý một lần")
 
-per_unit = meeting_shares(data.by_child(sel.unit.code, sel.span))
-branches = data.branch_list(sel.unit.code, sel.span)
+per_unit = meeting_shares(data.by_child(sel.unit.code, sel.span, sel.history))
+branches = data.branch_list(sel.unit.code, sel.span, sel.history)
 if not branches["reported"].any():
     widgets.no_data(sel, "báo cáo sinh hoạt chi bộ")
     st.stop()

@@ -9,17 +9,17 @@ st.title("Tổng quan")
 nav.breadcrumbs("pages/overview.py")
 st.caption(f"{sel.unit.name} · {sel.label} · so sánh với cùng kỳ năm {sel.year - 1}")
 
-if not data.figures(sel.unit.code, sel.span):
+if not data.figures(sel.unit.code, sel.span, sel.history):
     widgets.no_data(sel)
     st.stop()
 
-cards = data.kpis(sel.unit.code, sel.span)
+cards = data.kpis(sel.unit.code, sel.span, sel.history)
 for row in (cards[:3], cards[3:]):
     for column, kpi in zip(st.columns(3), row, strict=True):
         widgets.kpi_card(column, kpi)
 
 st.subheader("Đơn vị cần quan tâm")
-lags = data.lagging_units(sel.unit.code, sel.span)
+lags = data.lagging_units(sel.unit.code, sel.span, sel.history)
 if not lags:
     st.success("Không có đơn vị nào chậm tiến độ hay thiếu báo cáo trong kỳ.")
 for first in range(0, len(lags), 2):
@@ -29,7 +29,7 @@ for first in range(0, len(lags), 2):
         box.markdown("\n".join(f"- {reason}" for reason in lag.reasons))
 
 st.subheader("Xu hướng theo quý")
-trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained", "members_closing"))
+trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained", "members_closing"), sel.history)
 left, right = st.columns(2)
 left.plotly_chart(
     charts.quarterly_trend(trend, {"admitted": "Kết nạp mới"}, "Kết nạp đảng viên mới theo quý", "Đảng viên"),

@@ -12,21 +12,24 @@ unit = sel.unit
 st.title(unit.name)
 nav.breadcrumbs("pages/unit.py")
 active = f" · hoạt động từ {fmt_date(unit.active_from)}" if unit.active_from else ""
+active += f" đến {fmt_date(unit.active_to)}" if unit.active_to else ""
 st.caption(f"{ORG_TYPES.get(unit.org_type, unit.org_type)} · mã {unit.code}{active} · {sel.label}")
 
 if unit.reports:
-    for lag in data.lagging_units(unit.code, sel.span):
+    for lag in data.lagging_units(unit.code, sel.span, sel.history):
         st.warning("**Cần quan tâm:**\n" + "\n".join(f"- {r}" for r in lag.reasons), icon=":material/flag:")
 
 st.subheader("Các chỉ tiêu theo quý")
-history = indicator_history(data.quarterly(unit.code, sel.span, tuple(data.HISTORY_METRICS)))
+history = indicator_history(data.quarterly(unit.code, sel.span, tuple(data.HISTORY_METRICS), sel.history))
 if history.empty:
     widgets.no_data(sel)
 else:
     widgets.plain_table(history, {c: c for c in history.columns}, "Các chỉ tiêu theo quý", sel)
 
 children = (
-    data.branch_list(unit.code, sel.span) if unit.reports or unit.is_branch else data.by_child(unit.code, sel.span)
+    data.branch_list(unit.code, sel.span, sel.history)
+    if unit.reports or unit.is_branch
+    else data.by_child(unit.code, sel.span, sel.history)
 )
 if not unit.is_branch and len(children):
     st.subheader("Chi bộ trực thuộc" if unit.reports else "Đơn vị trực thuộc")
@@ -38,7 +41,9 @@ if not unit.is_branch and len(children):
             "rating_good_pct": ("% buổi Tốt", "percent"),
         }
     else:
-        flagged = {lag.unit_code: "; ".join(lag.reasons) for lag in data.lagging_units(unit.code, sel.span)}
+        flagged = {
+            lag.unit_code: "; ".join(lag.reasons) for lag in data.lagging_units(unit.code, sel.span, sel.history)
+        }
         children = children.assign(status=children["code"].map(flagged).fillna("Bình thường"))
         columns = {
             "members_closing": ("Đảng viên cuối kỳ", "count"),

@@ -212,12 +212,13 @@ def branch_list(
     no_thematic = per_quarter[per_quarter["thematic_meetings"] == 0].groupby("unit_code").size()
     out = pd.DataFrame(
         {
-            "code": codes,
-            "name": [tree.get(c).name for c in codes],
-            "reporting_code": [o for _, o in pairs],
-            "reporting_name": [tree.get(o).name for _, o in pairs],
+            "code": pd.Series(codes, dtype=object),
+            "name": pd.Series([tree.get(c).name for c in codes], dtype=object),
+            "reporting_code": pd.Series([o for _, o in pairs], dtype=object),
+            "reporting_name": pd.Series([tree.get(o).name for _, o in pairs], dtype=object),
         }
     )
+    wide.index = wide.index.astype(object)
     out = out.merge(wide, left_on="code", right_index=True, how="left")
     out = meeting_shares(out)
     out["reported"] = out["code"].isin(wide.index)

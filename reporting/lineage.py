@@ -45,8 +45,14 @@ class Lineage:
     ``parents`` maps each unit to its registry parent (None for a root).
     """
 
-    def __init__(self, parents: dict[str, str | None], successions: Iterable[Succession]):
+    def __init__(
+        self,
+        parents: dict[str, str | None],
+        successions: Iterable[Succession],
+        closed: Iterable[str] = (),
+    ):
         self.parents = parents
+        self.closed = frozenset(closed)  # units with a last day
         self.successions = sorted(successions, key=lambda s: (s.predecessor, s.successor))
         self.successors: dict[str, list[Succession]] = defaultdict(list)
         self.predecessors: dict[str, list[Succession]] = defaultdict(list)
@@ -60,8 +66,14 @@ class Lineage:
         """The units ``code`` lives on in today, with the share of it each received."""
         if code in self._resolved:
             return self._resolved[code]
-        if not self.successors.get(code) or code in _path:  # a cycle is refused by the checks; never loop
+        if code in _path:  # a cycle is refused by the checks; never loop
             return ((code, 1.0),)
+        if not self.successors.get(code):
+            if not self._follows_parent(code):
+                return ((code, 1.0),)
+            found = self.resolve(self.parents[code], _path | {code})
+            self._resolved[code] = found
+            return found
         shares: dict[str, float] = defaultdict(float)
         for s in self.successors[code]:
             for unit, share in self.resolve(s.successor, _path | {code}):
@@ -81,12 +93,20 @@ class Lineage:
             self._today_parent[code] = None if parent is None else self.primary(parent)
         return self._today_parent[code]
 
+    def _follows_parent(self, code: str) -> bool:
+        """A closed unit with no successor of its own whose parent was merged or split (an old branch
+        the registry did not carry on): its history goes where its parent's went, in the same shares."""
+        parent = self.parents.get(code)
+        return code in self.closed and parent is not None and self.resolve(parent) != ((parent, 1.0),)
+
     def is_today(self, code: str) -> bool:
-        """True for a unit that no succession closed (it may still have been dissolved)."""
-        return not self.successors.get(code)
+        """True for a unit of today's tree: no succession closed it, directly or through its parent
+        (it may still have been dissolved: its history then stays under its parent)."""
+        return not self.successors.get(code) and not self._follows_parent(code)
 
     def map_rows(self) -> list[tuple[str, str, str, float, int, bool]]:
-        """Every (history, ancestor, unit, share, depth, mapped) row of ``unit_map``."""
+        """Every (history, ancestor, unit, share, depth, mapped) row of ``unit_map``, one per
+        (history, ancestor, unit): a split unit reaching one ancestor along two paths adds its shares."""
         rows: list[tuple[str, str, str, float, int, bool]] = []
         for code in self.parents:
             for depth, ancestor in enumerate(self._chain(code, self.parents.get)):
@@ -94,12 +114,16 @@ class Lineage:
         today_chains = {code: self._chain(code, self.today_parent) for code in self.parents if self.is_today(code)}
         for code, chain in today_chains.items():
             rows.extend(("today", ancestor, code, 1.0, depth, False) for depth, ancestor in enumerate(chain))
+        mapped: dict[tuple[str, str], list[float]] = {}
         for code in self.parents:
             if self.is_today(code):
                 continue
             for unit, share in self.resolve(code):
                 for depth, ancestor in enumerate(today_chains.get(unit, (unit,))):
-                    rows.append(("today", ancestor, code, share, depth, True))
+                    entry = mapped.setdefault((ancestor, code), [0.0, depth])
+                    entry[0] += share
+                    entry[1] = min(entry[1], depth)
+        rows.extend(("today", a, c, share, depth, True) for (a, c), (share, depth) in mapped.items())
         return rows
 
     def _chain(self, code: str, parent_of) -> list[str]:
@@ -126,8 +150,10 @@ def read_successions(con: duckdb.DuckDBPyConnection) -> list[Succession]:
 
 def rebuild_unit_map(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute ``unit_map`` from the registry and the lineage (inside the caller's transaction)."""
-    parents = dict(con.execute("select code, parent_code from units").fetchall())
-    rows = Lineage(parents, read_successions(con)).map_rows()
+    rows_ = con.execute("select code, parent_code, active_to is not null from units").fetchall()
+    parents = {code: parent for code, parent, _ in rows_}
+    closed = [code for code, _, ended in rows_ if ended]
+    rows = Lineage(parents, read_successions(con), closed).map_rows()
     frame = pd.DataFrame(rows, columns=["history", "ancestor_code", "unit_code", "share", "depth", "mapped"])
     con.execute("delete from unit_map")
     con.register("new_unit_map", frame)

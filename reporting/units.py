@@ -60,7 +60,9 @@ class UnitTree:
 
     def __init__(self, units: list[Unit], successions: Iterable[Succession] = ()):
         self.by_code: dict[str, Unit] = {u.code: u for u in units}
-        self.lineage = Lineage({u.code: u.parent_code for u in units}, successions)
+        self.lineage = Lineage(
+            {u.code: u.parent_code for u in units}, successions, [u.code for u in units if u.active_to is not None]
+        )
         self._today_children: dict[str, list[Unit]] | None = None
         self._children: dict[str, list[Unit]] = defaultdict(list)
         for unit in units:

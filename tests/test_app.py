@@ -8,7 +8,7 @@ from reporting import db
 from ui.nav import PAGES
 
 APP = str(db.PROJECT_ROOT / "app.py")
-LEVELS = {"province": "MS", "commune": "X07", "branch": "X07-CB03"}
+LEVELS = {"province": "MS", "commune": "X07", "branch": "X07-CB03", "old commune": "C01"}
 
 
 def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
@@ -53,7 +53,13 @@ def test_overview_for_the_province(demo_env):
     at = open_app({"year": "2026", "view": "Q3"})
     assert at.title[0].value == "Tổng quan"
     cards = {m.label: m.value for m in at.metric}
-    assert cards["Kết nạp đảng viên từ đầu năm"] == "438"
+    con = db.connect(demo_env["path"], read_only=True)
+    admitted = con.execute(
+        "select cast(sum(value) as integer) from observations where metric = 'admitted' "
+        "and period_start >= date '2026-01-01' and period_end <= date '2026-09-30'"
+    ).fetchone()[0]
+    con.close()
+    assert cards["Kết nạp đảng viên từ đầu năm"] == f"{admitted:,}".replace(",", ".")
     assert cards["Báo cáo nộp đúng hạn"] == "20"
     flagged = " ".join(m.value for m in at.markdown)
     assert "Chưa nộp báo cáo Quý III/2026 (hạn 15/10/2026)" in flagged

@@ -219,7 +219,10 @@ def test_audit_log_records_every_action(store, make_return):
         ("cli", "rejected", "X1", "2026-Q2", 3, None),
     ]
     registry = store.execute("select action, detail from audit_log where action in ('registry', 'targets')").fetchall()
-    assert registry == [("registry", "10 đơn vị mới, 0 đơn vị sửa đổi; bảng kế thừa có 0 dòng"), ("targets", "3 chỉ tiêu")]
+    assert registry == [
+        ("registry", "10 đơn vị mới, 0 đơn vị sửa đổi; bảng kế thừa có 0 dòng"),
+        ("targets", "3 chỉ tiêu"),
+    ]
 
 
 def test_diff_between_any_two_versions(store, make_return):

@@ -136,53 +136,61 @@ def years() -> list[int]:
 def _call(path: str, name: str, *args: object) -> object:
     con = cursor(path)
     if name == "kpis":
-        return dashboard.kpis(con, _tree(path), *args)
+        unit, span, history = args
+        return dashboard.kpis(con, _tree(path), unit, span, today(), history)
     if name == "lagging":
-        return lagging.lagging_units(con, _tree(path), *args)
+        unit, span, history = args
+        return lagging.lagging_units(con, _tree(path), unit, span, today(), history=history)
     if name == "branch_list":
-        return dashboard.branch_list(con, *args, _tree(path))
+        unit, span, history = args
+        return dashboard.branch_list(con, unit, span, _tree(path), history, today())
+    if name in ("figures_by_child", "admissions_by_child"):
+        return getattr(dashboard, name)(con, *args, today())
     return getattr(dashboard, name)(con, *args)
 
 
-def kpis(unit: str, span: Period) -> list[dashboard.Kpi]:
+# Each takes the view of history (``Selection.history``: "today" or "reported", reporting/lineage.py).
+
+
+def kpis(unit: str, span: Period, history: str) -> list[dashboard.Kpi]:
     _guard(unit)
-    return _call(_store(), "kpis", unit, span, today())
+    return _call(_store(), "kpis", unit, span, history)
 
 
-def lagging_units(unit: str, span: Period) -> list[lagging.Lag]:
+def lagging_units(unit: str, span: Period, history: str) -> list[lagging.Lag]:
     _guard(unit)
-    return _call(_store(), "lagging", unit, span, today())
+    return _call(_store(), "lagging", unit, span, history)
 
 
-def figures(unit: str, span: Period) -> dict[str, float]:
+def figures(unit: str, span: Period, history: str) -> dict[str, float]:
     _guard(unit)
-    return _call(_store(), "figures", unit, span)
+    return _call(_store(), "figures", unit, span, history)
 
 
-def by_child(unit: str, span: Period) -> pd.DataFrame:
+def by_child(unit: str, span: Period, history: str) -> pd.DataFrame:
     _guard(unit)
-    return _call(_store(), "figures_by_child", unit, span)
+    return _call(_store(), "figures_by_child", unit, span, history)
 
 
-def admissions(unit: str, span: Period) -> pd.DataFrame:
+def admissions(unit: str, span: Period, history: str) -> pd.DataFrame:
     _guard(unit)
-    return _call(_store(), "admissions_by_child", unit, span)
+    return _call(_store(), "admissions_by_child", unit, span, history)
 
 
-def quarterly(unit: str, span: Period, metrics: tuple[str, ...], years: int = 3) -> pd.DataFrame:
+def quarterly(unit: str, span: Period, metrics: tuple[str, ...], history: str, years: int = 3) -> pd.DataFrame:
     """Quarterly series over the last ``years`` years up to the end of the span."""
     _guard(unit)
-    return _call(_store(), "quarterly", unit, span.year - years + 1, span.end, list(metrics))
+    return _call(_store(), "quarterly", unit, span.year - years + 1, span.end, list(metrics), history)
 
 
-def branch_list(unit: str, span: Period) -> pd.DataFrame:
+def branch_list(unit: str, span: Period, history: str) -> pd.DataFrame:
     _guard(unit)
-    return _call(_store(), "branch_list", unit, span)
+    return _call(_store(), "branch_list", unit, span, history)
 
 
-def target(unit: str, year: int) -> int | None:
+def target(unit: str, year: int, history: str) -> int | None:
     _guard(unit)
-    return _call(_store(), "target", unit, year)
+    return _call(_store(), "target", unit, year, history)
 
 
 def unit_returns(unit: str) -> pd.DataFrame:
@@ -273,23 +281,23 @@ def load(files: list[Incoming], on_outcome=None) -> list[LoadOutcome]:
 
 
 @st.cache_data(show_spinner="Đang lập báo cáo…")
-def _briefing(path: str, unit: str, period_code: str, on: date) -> tuple[bytes, bytes]:
+def _briefing(path: str, unit: str, period_code: str, on: date, history: str) -> tuple[bytes, bytes]:
     from briefing.appendix import build_appendix
     from briefing.figures import gather
     from briefing.report import build_report
 
-    b = gather(cursor(path), _tree(path), unit, parse(period_code), on)
+    b = gather(cursor(path), _tree(path), unit, parse(period_code), on, history)
     return build_report(b), build_appendix(b)
 
 
-def briefing_report(unit: str, period: Period) -> bytes:
+def briefing_report(unit: str, period: Period, history: str) -> bytes:
     _guard(unit)
-    return _briefing(_store(), unit, period.code, today())[0]
+    return _briefing(_store(), unit, period.code, today(), history)[0]
 
 
-def briefing_appendix(unit: str, period: Period) -> bytes:
+def briefing_appendix(unit: str, period: Period, history: str) -> bytes:
     _guard(unit)
-    return _briefing(_store(), unit, period.code, today())[1]
+    return _briefing(_store(), unit, period.code, today(), history)[1]
 
 
 def template_periods(year: int) -> list[Period]:

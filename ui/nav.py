@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -76,16 +77,56 @@ def follow_click(event: object) -> None:
 
 
 def breadcrumbs(page: str) -> None:
-    """The path from the province down to the selected unit; each step opens the same page there."""
+    """The path from the province down to the selected unit (in the view of history chosen); each step
+    opens the same page there. Under it, a note when the unit was formed or closed by a merger."""
     from ui.auth import current as user
     from ui.data import tree
 
     sel = current()
     t = tree()
+    view = t.view(sel.history, sel.today)
     scope = user().unit_code
-    path = [u for u in [*t.ancestors(sel.unit.code), sel.unit] if t.within(u.code, scope)]
+    path = [u for u in [*view.ancestors(sel.unit.code), sel.unit] if t.within(u.code, scope)]
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
     for unit in path[:-1]:
         row.page_link(page, label=unit.name, query_params=sel.params(unit=unit.code))
         row.markdown("›")
     row.markdown(f"**{sel.unit.name}**")
+    lineage_note(page, sel)
+
+
+def lineage_note(page: str, sel: Selection) -> None:
+    """Say how the unit's history reads: merged into a successor, or formed from predecessors."""
+    from reporting.numbers import fmt_percent
+    from ui.data import tree
+
+    t = tree()
+    unit = sel.unit
+    successors = t.successors_of(unit.code)
+    predecessors = t.predecessors_of(unit.code)
+    if successors:
+        into = ", ".join(
+            f"{s.name}{'' if share == 1 else ' (' + fmt_percent(100 * share, 0) + ')'}" for s, share in successors
+        )
+        how = "chia tách" if len(successors) > 1 else "sáp nhập"
+        st.info(
+            f"{unit.name} đã {how} vào {into} từ ngày {unit.active_to + timedelta(days=1):%d/%m/%Y}. "
+            "Số liệu dưới đây là của đơn vị này khi báo cáo; xem theo đơn vị hiện nay thì chúng được cộng vào "
+            "đơn vị kế thừa.",
+            icon=":material/merge:",
+        )
+        row = st.container(horizontal=True, gap="small")
+        for successor, _ in successors:
+            row.page_link(
+                page,
+                label=f"Xem {successor.name}",
+                icon=":material/arrow_forward:",
+                query_params=sel.params(unit=successor.code, history="today"),
+            )
+    elif predecessors and sel.history == "reported" and sel.span.start < (unit.active_from or sel.span.start):
+        names = ", ".join(p.name for p, _ in predecessors)
+        st.info(
+            f"{unit.name} thành lập ngày {unit.active_from:%d/%m/%Y} từ {names}. Theo đơn vị khi báo cáo, số liệu "
+            "trước ngày đó thuộc các đơn vị cũ; chọn «Theo đơn vị hiện nay» để xem liền mạch.",
+            icon=":material/call_merge:",
+        )

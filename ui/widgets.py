@@ -112,7 +112,7 @@ def excel_download(
     key = f"xlsx_{abs(hash((heading, tuple(columns), len(df))))}"
     st.download_button(
         "Tải bảng (.xlsx)",
-        data=lambda: table_workbook(heading, f"{sel.unit.name} · {sel.label}", spec, df),
+        data=lambda: table_workbook(heading, f"{sel.unit.name} · {sel.label} · {sel.history_label}", spec, df),
         file_name=f"{heading}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:",
