@@ -185,8 +185,26 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_registry(args: argparse.Namespace) -> int:
     from ingest.registry import load_registry
 
-    units = load_registry(db.connect(), args.file, actor=_actor())
+    units = load_registry(db.connect(), args.file, actor=_actor(), lineage=args.lineage)
     print(f"Đã nạp {len(units)} đơn vị vào danh mục.")
+    return 0
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from ingest.registry import load_lineage
+
+    count = load_lineage(db.connect(), args.file, actor=_actor())
+    print(f"Đã nạp bảng kế thừa; danh mục có {count} dòng kế thừa.")
+    return 0
+
+
+def cmd_registry_export(args: argparse.Namespace) -> int:
+    from ingest.registry_book import registry_workbook
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(registry_workbook(_open_for_reading(), args.year))
+    print(f"Đã xuất danh mục đơn vị, bảng kế thừa và chỉ tiêu ra {out}.")
     return 0
 
 
@@ -200,7 +218,8 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 def cmd_units(args: argparse.Namespace) -> int:
     con = _open_for_reading()
-    units = sorted(UnitTree.from_db(con).by_code.values(), key=lambda u: u.code)
+    tree = UnitTree.from_db(con)
+    units = sorted(tree.by_code.values(), key=lambda u: u.code)
     rows = [
         {
             "code": u.code,
@@ -209,6 +228,8 @@ def cmd_units(args: argparse.Namespace) -> int:
             "parent_code": u.parent_code,
             "active_from": u.active_from.isoformat() if u.active_from else None,
             "active_to": u.active_to.isoformat() if u.active_to else None,
+            "end_reason": u.end_reason,
+            "successors": [{"code": s.code, "share": share} for s, share in tree.successors_of(u.code)],
         }
         for u in units
     ]
@@ -216,7 +237,14 @@ def cmd_units(args: argparse.Namespace) -> int:
         _print_json(rows)
     else:
         for r in rows:
-            print("\t".join("" if v is None else str(v) for v in r.values()))
+            successors = ", ".join(
+                f"{s['code']}" + ("" if s["share"] == 1 else f" ({s['share']:g})") for s in r["successors"]
+            )
+            cells = [
+                *(r[k] for k in ("code", "name", "org_type", "parent_code", "active_from", "active_to", "end_reason")),
+                successors,
+            ]
+            print("\t".join("" if v is None else str(v) for v in cells))
     return 0
 
 
@@ -410,9 +438,19 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--annotate", metavar="DIR", help="ghi bản đánh dấu lỗi của mỗi tệp có phát hiện")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("registry", help="nạp hoặc cập nhật danh mục đơn vị (Excel/CSV)")
+    p = sub.add_parser("registry", help="nạp hoặc cập nhật danh mục đơn vị (Excel/CSV), kèm bảng kế thừa")
     p.add_argument("file")
+    p.add_argument("--lineage", help="bảng kế thừa (sáp nhập, chia tách) kiểm tra cùng danh mục")
     p.set_defaults(func=cmd_registry)
+
+    p = sub.add_parser("lineage", help="nạp bảng kế thừa đơn vị: đơn vị cũ → đơn vị mới, ngày hiệu lực, tỷ lệ")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_lineage)
+
+    p = sub.add_parser("registry-export", help="xuất danh mục, bảng kế thừa và chỉ tiêu ra một tệp Excel")
+    p.add_argument("out")
+    p.add_argument("--year", type=int, help="chỉ tiêu của một năm (mặc định: mọi năm)")
+    p.set_defaults(func=cmd_registry_export)
 
     p = sub.add_parser("targets", help="nạp chỉ tiêu kết nạp đảng viên năm (Excel/CSV)")
     p.add_argument("file")

@@ -375,13 +375,16 @@ def apply_registry(
     actor: str,
     source: str,
     replace_lineage: bool = False,
+    dry_run: bool = False,
+    targets: list[Target] | None = None,
 ) -> RegistryChange:
     """Check units and lineage against the stored registry and write them in one transaction.
 
     Unit rows replace stored units with the same code (none is ever deleted: close a unit with
     its last day instead). Lineage rows replace the stored successions of the same old units, or
-    the whole table when ``replace_lineage``. Raises RegistryError listing every problem;
-    then nothing is written.
+    the whole table when ``replace_lineage``; ``targets`` (already checked) are stored in the same
+    transaction. Raises RegistryError listing every problem; then nothing is written.
+    ``dry_run`` checks and describes the change without writing anything.
     """
     existing = UnitTree.from_db(con)
     parsed, unit_rows, errors = units_from_records(unit_records)
@@ -404,6 +407,8 @@ def apply_registry(
         changed=sum(code in existing and existing.get(code) != unit for code, unit in parsed.items()),
         successions=len(stored),
     )
+    if dry_run:
+        return change
     now = datetime.now()
     con.execute("begin transaction")
     try:
@@ -437,6 +442,8 @@ def apply_registry(
         rebuild_unit_map(con)
         resolve_targets(con)
         log_action(con, actor, "registry", source, change.describe())
+        if targets:
+            write_targets(con, targets, actor=actor, source=source)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -468,16 +475,20 @@ def load_lineage(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = 
 
 def parse_targets(path: Path | str, tree: UnitTree) -> list[Target]:
     """Read and check a targets file: a count ("12") or a percent of opening members ("7%")."""
-    targets, errors = targets_from_records(_target_records(path), tree)
+    targets, errors = targets_from_records(target_records(path), tree)
     if errors:
         raise RegistryError(errors)
     return targets
 
 
-def _target_records(path: Path | str) -> list[dict[str, object]]:
-    """A targets CSV or workbook; in a registry workbook, its sheet «Chỉ tiêu»."""
-    data = Path(path).read_bytes() if Path(path).exists() else None
-    sheet = TARGETS_SHEET if data and fold(TARGETS_SHEET) in {fold(n) for n in sheet_names(data)} else None
+def target_records(path: Path | str, data: bytes | None = None) -> list[dict[str, object]]:
+    """A targets CSV or workbook; in a registry workbook, its sheet «Chỉ tiêu» (none there: no rows)."""
+    if data is None:
+        data = Path(path).read_bytes() if Path(path).exists() else None
+    sheets = {fold(n) for n in sheet_names(data)} if data else set()
+    if fold(UNITS_SHEET) in sheets and fold(TARGETS_SHEET) not in sheets:
+        return []
+    sheet = TARGETS_SHEET if fold(TARGETS_SHEET) in sheets else None
     return read_table(path, TARGET_COLUMNS, sheet=sheet, data=data, labels=TARGET_LABELS)
 
 
@@ -539,20 +550,38 @@ def store_targets(
     actor: str,
     source: str,
     replace_year: int | None = None,
-) -> None:
+) -> list[Target]:
     """Upsert checked targets in one transaction (with ``replace_year``, that year's other targets
     are removed: the app's table holds the whole year)."""
-    now = datetime.now()
     con.execute("begin transaction")
     try:
-        incoming = pd.DataFrame(
-            [
-                [t.unit_code, t.year, t.basis, t.basis_value, int(t.basis_value) if t.basis == "count" else None, now]
-                for t in targets
-            ],
-            columns=["unit_code", "year", "basis", "basis_value", "admission_target", "updated_at"],
-        )
-        con.register("incoming_targets", incoming)
+        write_targets(con, targets, actor=actor, source=source, replace_year=replace_year)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return targets
+
+
+def write_targets(
+    con: duckdb.DuckDBPyConnection,
+    targets: list[Target],
+    *,
+    actor: str,
+    source: str,
+    replace_year: int | None = None,
+) -> None:
+    """The writes of ``store_targets``, inside the caller's transaction; percents resolved, audited."""
+    now = datetime.now()
+    incoming = pd.DataFrame(
+        [
+            [t.unit_code, t.year, t.basis, t.basis_value, int(t.basis_value) if t.basis == "count" else None, now]
+            for t in targets
+        ],
+        columns=["unit_code", "year", "basis", "basis_value", "admission_target", "updated_at"],
+    )
+    con.register("incoming_targets", incoming)
+    try:
         if replace_year is not None:
             con.execute("delete from targets where year = $year", {"year": replace_year})
         con.execute("delete from targets where (unit_code, year) in (select (unit_code, year) from incoming_targets)")
@@ -560,15 +589,11 @@ def store_targets(
             "insert into targets select unit_code, year, basis, basis_value, "
             "cast(admission_target as integer), null, updated_at from incoming_targets"
         )
+    finally:
         con.unregister("incoming_targets")
-        resolve_targets(con)
-        scope = f" năm {replace_year} (thay toàn bộ)" if replace_year is not None else ""
-        log_action(con, actor, "targets", source, f"{len(targets)} chỉ tiêu{scope}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return targets
+    resolve_targets(con)
+    scope = f" năm {replace_year} (thay toàn bộ)" if replace_year is not None else ""
+    log_action(con, actor, "targets", source, f"{len(targets)} chỉ tiêu{scope}")
 
 
 def resolve_targets(con: duckdb.DuckDBPyConnection) -> None:

@@ -21,11 +21,12 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/submissions.py", "Tình hình nộp báo cáo", "nop-bao-cao", ":material/inbox:"),
     ("pages/briefing.py", "Báo cáo quý", "bao-cao-quy", ":material/description:"),
     ("pages/account.py", "Tài khoản", "tai-khoan", ":material/person:"),
+    ("pages/registry.py", "Danh mục đơn vị", "danh-muc", ":material/list_alt:"),
     ("pages/admin.py", "Quản trị", "quan-tri", ":material/admin_panel_settings:"),
 )
 UNIT_PAGE = "pages/unit.py"
 # Pages only some roles may open (the action their account must be allowed); the rest are every role's.
-RESTRICTED = {"pages/admin.py": "admin"}
+RESTRICTED = {"pages/admin.py": "admin", "pages/registry.py": "admin"}
 
 
 def allowed(file: str, user: User | None) -> bool:
