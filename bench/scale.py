@@ -19,6 +19,7 @@ import pandas as pd
 from access.users import add_user
 from reporting import db
 from reporting.catalog import METRICS
+from reporting.lineage import rebuild_unit_map
 from reporting.periods import Period, month, quarter
 from reporting.units import UnitTree
 
@@ -101,9 +102,13 @@ def build_scale_store(path: Path, scale: Scale) -> dict[str, float]:
     frame["updated_at"] = now
     con.register("scale_units", frame)
     con.execute(
-        "insert into units select code, name, org_type, parent_code, active_from, active_to, updated_at from scale_units"
+        "insert into units (code, name, org_type, parent_code, active_from, active_to, updated_at) "
+        "select code, name, org_type, parent_code, active_from, active_to, updated_at from scale_units"
     )
     con.unregister("scale_units")
+    con.execute("begin transaction")
+    rebuild_unit_map(con)
+    con.execute("commit")
 
     periods = pd.DataFrame(
         [(p.code, p.kind, p.start, p.end) for p in scale.periods], columns=["period", "kind", "start", "end"]

@@ -154,9 +154,16 @@ def test_every_page_renders(page, server, unit):
         _shot(page, f"{path}-{unit}")
 
 
-def test_click_a_commune_bar_opens_its_page(page, server):
+def test_click_a_commune_bar_opens_its_page(page, server, demo_store):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    from reporting import dashboard
+    from reporting.periods import parse
+    from tests.conftest import DEMO_AS_OF
+
+    con = db.connect(demo_store["path"], read_only=True)
+    behind = dashboard.admissions_by_child(con, "MS", parse("2026-Q3"), "today", DEMO_AS_OF).iloc[0]
+    con.close()
     page.goto(f"{server}/phat-trien-dang-vien?year=2026&view=Q3")
     _ready(page)
     chart = page.locator("[data-testid='stPlotlyChart']").first
@@ -164,7 +171,7 @@ def test_click_a_commune_bar_opens_its_page(page, server):
     bar = chart.locator("g.trace.bars path").last  # the top bar: the commune furthest behind
     bar.wait_for()
     page.wait_for_timeout(1000)  # Plotly binds its click handlers after drawing
-    heading = page.get_by_role("heading", name="Đảng ủy xã Đông Sơn", level=1)
+    heading = page.get_by_role("heading", name=behind["name"], level=1)
     for _attempt in range(3):  # under load the first click can land before the handlers are bound
         box = bar.bounding_box()  # Plotly's drag layer covers the bars: click where a person would
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -179,7 +186,7 @@ def test_click_a_commune_bar_opens_its_page(page, server):
         _shot(page, "click-to-unit-failed")
     assert heading.is_visible(), (page.url, box)
     assert "/don-vi" in page.url
-    assert "unit=X04" in page.url and "year=2026" in page.url and "view=Q3" in page.url
+    assert f"unit={behind['code']}" in page.url and "year=2026" in page.url and "view=Q3" in page.url
     _shot(page, "click-to-unit")
 
 
@@ -300,3 +307,64 @@ def test_a_commune_clerk_reaches_nothing_outside_their_commune(browser, server, 
     assert page.get_by_text("Tài khoản của bạn chỉ nộp được báo cáo của Đảng ủy xã Kim Bảng").count() == 1
     _shot(page, "clerk-upload-refused")
     context.close()
+
+
+# --- two views of history across the 2025 reform -------------------------------------
+
+
+def _admitted_h1_2025(demo_store, codes_sql: str) -> int:
+    """Admissions Jan–Jun 2025 straight from the public view, for the units the SQL names."""
+    con = db.connect(demo_store["path"], read_only=True)
+    try:
+        return int(
+            con.execute(
+                "select coalesce(sum(value), 0) from observations where metric = 'admitted' "
+                f"and period_start >= date '2025-01-01' and period_end <= date '2025-06-30' and unit_code in ({codes_sql})"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+def test_switching_the_view_of_history_on_admissions(page, server, demo_store):
+    """Đông Sơn (X04) was formed on 1 July 2025: on today's units its first half of 2025 is its old
+    communes' figures added up; as reported it had none, and the province shows its districts."""
+    predecessors = "select predecessor_code from unit_lineage where successor_code = 'X04'"
+    expected = _admitted_h1_2025(demo_store, predecessors)
+    assert expected > 0
+    page.goto(f"{server}/phat-trien-dang-vien?year=2025&view=H1&unit=X04")
+    _ready(page)
+    main = page.get_by_test_id("stMain")
+    ytd = main.get_by_text("Từ đầu năm: kết nạp", exact=False)
+    ytd.wait_for()
+    assert ytd.inner_text().startswith(f"Từ đầu năm: kết nạp {expected:,}".replace(",", "."))
+    _shot(page, "history-today-X04")
+
+    page.get_by_test_id("stSidebar").get_by_text("Theo đơn vị khi báo cáo").click()
+    _ready(page)
+    assert "history=reported" in page.url
+    main.get_by_text("thành lập ngày 01/07/2025 từ", exact=False).wait_for()
+    assert main.get_by_text("Từ đầu năm: kết nạp", exact=False).count() == 0  # X04 reported nothing then
+    _shot(page, "history-reported-X04")
+
+    # The province: the same total either way, split by today's communes or by the districts of the time.
+    page.goto(f"{server}/phat-trien-dang-vien?year=2025&view=H1&unit=MS&history=reported")
+    _ready(page)
+    total = _admitted_h1_2025(demo_store, "select code from units")
+    line = main.get_by_text("Từ đầu năm: kết nạp", exact=False)
+    line.wait_for()
+    assert line.inner_text().startswith(f"Từ đầu năm: kết nạp {total:,}".replace(",", "."))
+    bars = main.get_by_test_id("stPlotlyChart").first
+    bars.get_by_text("Huyện ủy Đông Minh").wait_for()
+    assert bars.get_by_text("Đảng ủy xã Đông Sơn").count() == 0
+    _shot(page, "history-reported-MS")
+    page.get_by_test_id("stSidebar").get_by_text("Theo đơn vị hiện nay").click()
+    _ready(page)
+    assert "history=today" in page.url
+    bars = main.get_by_test_id("stPlotlyChart").first
+    bars.get_by_text("Đảng ủy xã Đông Sơn").wait_for()
+    assert bars.get_by_text("Huyện ủy Đông Minh").count() == 0
+    assert main.get_by_text("Từ đầu năm: kết nạp", exact=False).inner_text().startswith(
+        f"Từ đầu năm: kết nạp {total:,}".replace(",", ".")
+    )
+    _shot(page, "history-today-MS")

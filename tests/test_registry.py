@@ -138,7 +138,7 @@ def test_registry_cli_and_units_listing(store, tmp_path, capsys):
     units = json.loads(capsys.readouterr().out)
     assert units[0] == {
         "code": "T", "name": "Tỉnh ủy Thử Nghiệm", "org_type": "provincial_committee", "parent_code": None,
-        "active_from": "2020-01-01", "active_to": None,
+        "active_from": "2020-01-01", "active_to": None, "end_reason": None, "successors": [],
     }  # fmt: skip
     assert {u["code"] for u in units} == {
         "T",

@@ -106,6 +106,8 @@ def sidebar(tree: UnitTree, years: list[int], today: date, scope: str) -> Select
             break
         parent = path[level]
         children = _pickable(tree_view, parent.code, span)
+        if level + 1 < len(path) and path[level + 1] not in children:
+            children.append(path[level + 1])  # the unit asked for stays pickable outside its active dates
         if not children:
             break
         options = ["", *(c.code for c in children)]
