@@ -131,3 +131,17 @@ def test_no_store_says_so_plainly(tmp_path, monkeypatch):
     assert not at.exception
     assert "Chưa có cơ sở dữ liệu" in at.error[0].value
     assert not (tmp_path / "none.duckdb").exists()  # looking never creates an empty store
+
+
+def test_the_view_of_history_is_in_the_url_and_the_tree(demo_env):
+    at = open_app({"year": "2025", "view": "H1", "unit": "MS"})
+    assert at.sidebar.radio(key="f_history").value == "today"
+    picker = at.sidebar.selectbox(key="f_level_0")
+    assert "Đảng ủy xã Đông Sơn" in picker.options and "Huyện ủy Đông Minh" not in picker.options
+    at.sidebar.radio(key="f_history").set_value("reported").run()
+    assert at.query_params["history"] == "reported"
+    picker = at.sidebar.selectbox(key="f_level_0")
+    assert picker.options[1:] == ["Huyện ủy Đông Minh", "Huyện ủy Tây Sơn", "Thị ủy Hà Khê"]  # the districts of the time
+    # An old commune on today's units is shown as reported, with a link to its successor.
+    at = open_app({"year": "2025", "view": "H1", "unit": "C01"})
+    assert "đã sáp nhập vào Đảng ủy xã An Phú từ ngày 01/07/2025" in at.info[0].value
