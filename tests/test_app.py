@@ -141,7 +141,11 @@ def test_the_view_of_history_is_in_the_url_and_the_tree(demo_env):
     at.sidebar.radio(key="f_history").set_value("reported").run()
     assert at.query_params["history"] == "reported"
     picker = at.sidebar.selectbox(key="f_level_0")
-    assert picker.options[1:] == ["Huyện ủy Đông Minh", "Huyện ủy Tây Sơn", "Thị ủy Hà Khê"]  # the districts of the time
+    assert picker.options[1:] == [
+        "Huyện ủy Đông Minh",
+        "Huyện ủy Tây Sơn",
+        "Thị ủy Hà Khê",
+    ]  # the districts of the time
     # An old commune on today's units is shown as reported, with a link to its successor.
     at = open_app({"year": "2025", "view": "H1", "unit": "C01"})
     assert "đã sáp nhập vào Đảng ủy xã An Phú từ ngày 01/07/2025" in at.info[0].value

@@ -364,7 +364,9 @@ def test_switching_the_view_of_history_on_admissions(page, server, demo_store):
     bars = main.get_by_test_id("stPlotlyChart").first
     bars.get_by_text("Đảng ủy xã Đông Sơn").wait_for()
     assert bars.get_by_text("Huyện ủy Đông Minh").count() == 0
-    assert main.get_by_text("Từ đầu năm: kết nạp", exact=False).inner_text().startswith(
-        f"Từ đầu năm: kết nạp {total:,}".replace(",", ".")
+    assert (
+        main.get_by_text("Từ đầu năm: kết nạp", exact=False)
+        .inner_text()
+        .startswith(f"Từ đầu năm: kết nạp {total:,}".replace(",", "."))
     )
     _shot(page, "history-today-MS")
