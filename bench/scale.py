@@ -152,6 +152,16 @@ def build_scale_store(path: Path, scale: Scale) -> dict[str, float]:
         where r.level = 'branch'
         """
     )
+    con.execute(
+        """
+        insert into current_figures
+        select s.unit_code, s.period_start, s.period_end, v.metric, sum(v.value), count(*), s.submission_id
+        from submission_values as v
+        join submissions as s using (submission_id)
+        group by all
+        order by s.period_start, s.unit_code, v.metric
+        """
+    )
     values_seconds = time.perf_counter() - t_values
     con.unregister("scale_ranges")
     years = sorted({p.year for p in scale.periods})

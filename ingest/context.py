@@ -161,7 +161,7 @@ class CheckContext:
             return {}
 
         def load() -> list[tuple[str, str, float, float]]:
-            return self.con.execute(sql_text("load/peers.sql"), {"period": period.code}).fetchall()
+            return self.con.execute(sql_text("load/peers.sql"), {"start": period.start, "end": period.end}).fetchall()
 
         found: dict[str, list[tuple[float, float]]] = {}
         for unit, metric, per_100, members in self._once(("peers", period.code), load):

@@ -243,6 +243,7 @@ def _store(
             "update submissions set superseded_by = $new, superseded_at = now() where submission_id = $old",
             {"new": submission_id, "old": current[0]},
         )
+        con.execute("delete from current_figures where submission_id = $old", {"old": current[0]})
     action: Action = "replaced" if current else "loaded"
     outcome = LoadOutcome(incoming, result, action, submission_id, current[0] if current else None)
     audit(con, loaded_by, outcome)
@@ -328,5 +329,11 @@ def _insert_values(con: duckdb.DuckDBPyConnection, submission_id: int, result: C
     con.execute(
         "insert into submission_values select $id, unit_code, metric, value from incoming_values",
         {"id": submission_id},
+    )
+    period = result.period
+    con.execute(
+        "insert into current_figures select $unit, $start, $end, metric, sum(value), count(*), $id "
+        "from incoming_values group by metric",
+        {"unit": result.unit_code, "start": period.start, "end": period.end, "id": submission_id},
     )
     con.unregister("incoming_values")

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from reporting import queries
-from reporting.catalog import MEETING_RATINGS, METRICS
+from reporting.catalog import MEETING_RATINGS, METRICS, REPORTING_ORG_TYPES
 from reporting.lagging import pace
 from reporting.lineage import DEFAULT_HISTORY
 from reporting.numbers import fmt_number, fmt_percent
@@ -47,13 +47,28 @@ MOVEMENT_OUT = {
 }
 
 
+def _level(con: duckdb.DuckDBPyConnection, unit: str) -> tuple[bool, bool]:
+    """(the unit sends returns itself, some unit in its subtree does): whether its figures, and its
+    children's, can be read from the roll-up of returns rather than from every branch row."""
+    row = queries.run(con, "dashboard/unit_level", unit=unit, reporting_types=sorted(REPORTING_ORG_TYPES))
+    return bool(row["reports"].iloc[0]), bool(row["returns_below_or_self"].iloc[0])
+
+
+def _source(con: duckdb.DuckDBPyConnection, name: str, unit: str, by_child: bool = False) -> str:
+    """The named query to read: the roll-up of returns for units holding communes, branch rows below."""
+    reports, holds_returns = _level(con, unit)
+    use_rollup = holds_returns and not (by_child and reports)
+    return f"dashboard/{name}" if use_rollup else f"dashboard/{name}_branches"
+
+
 def figures(
     con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY
 ) -> dict[str, float]:
     """Every metric for the unit's whole subtree over the span, in the given view of history."""
     df = queries.run(
-        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=False, history=history
-    )
+        con, _source(con, "metric_totals", unit), unit=unit, start=span.start, end=span.end, by_child=False,
+        history=history,
+    )  # fmt: skip
     return dict(zip(df["metric"], df["value"], strict=True))
 
 
@@ -73,8 +88,9 @@ def figures_by_child(
     """One row per child unit (code, name, org_type) with a column per metric (0 where none reported)."""
     kids = children(con, unit, span, history, today)
     long = queries.run(
-        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=True, history=history
-    )
+        con, _source(con, "metric_totals", unit, by_child=True), unit=unit, start=span.start, end=span.end,
+        by_child=True, history=history,
+    )  # fmt: skip
     wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
     out = kids.merge(wide, left_on="code", right_index=True, how="left")
     return out.fillna({c: 0.0 for c in wide.columns})
@@ -160,7 +176,7 @@ def quarterly(
 ) -> pd.DataFrame:
     """One row per quarter from ``from_year`` to the last ended by ``until``, with a column per metric."""
     long = queries.run(
-        con, "dashboard/quarterly_series", unit=unit, from_year=from_year, until=until, metrics=metrics,
+        con, _source(con, "quarterly_series", unit), unit=unit, from_year=from_year, until=until, metrics=metrics,
         history=history,
     )  # fmt: skip
     if long.empty:

@@ -38,6 +38,16 @@ create or replace macro unit_parts(value, period_start, period_end) as {
     'n': count(value)
 };
 
+-- The same parts from the roll-up of returns (current_figures): a branch metric's value is the sum
+-- over a return's branch rows and n how many there were, so the mean is sum / n.
+create or replace macro return_parts(value, n, period_start, period_end) as {
+    'total': sum(value),
+    'first': arg_min(value, period_start),
+    'last': arg_max(value, period_end),
+    'mean': sum(value) / sum(n),
+    'n': sum(n)
+};
+
 -- Each unit counts with its share (below 1 only for a unit split among successors, seen on
 -- today's units). Opening stocks count only from units that existed when the span opened, closing
 -- stocks only from units that still exist when it closes: across a merger the old communes give

@@ -24,11 +24,11 @@ senders as (
     join unit_map as m on m.history = $history and m.ancestor_code = r.code and m.depth = 0
 ),
 
+-- from the roll-up of current returns: a branch metric is already summed over the return's branches
 obs as (
     select d.reporting_code, d.share, o.metric, o.value, o.period_start
-    from observations as o
-    join submissions as s using (submission_id)
-    join senders as d on d.sender_code = s.unit_code
+    from current_figures as o
+    join senders as d on d.sender_code = o.unit_code
     where o.metric in ('admitted', 'regular_meetings', 'rating_average', 'rating_poor')
       and o.period_end <= $end
       and o.period_start >= make_date(year($end), 1, 1)

@@ -1,9 +1,11 @@
--- grain: one row per group and metric over [$start, $end], in the $history view. A group is each
--- child of $unit (its whole subtree) when $by_child, else $unit's whole subtree; on today's units a
--- subtree also holds every closed unit whose figures passed into it (times its share). Flows add
--- up; opening stocks come from each unit's first return in the span, other stocks and ratings from
--- its last, summed over the units that existed at the span's start (openings) or end (the rest);
--- percents are averaged over branch-periods.
+-- grain: one row per group and metric over [$start, $end], in the $history view, read from the
+-- roll-up of current returns (current_figures: one row per return and metric). A group is each child
+-- of $unit (its whole subtree) when $by_child, else $unit's whole subtree; on today's units a
+-- subtree also holds every closed unit whose figures passed into it (times its share). Groups must
+-- hold reporting units (communes); below them metric_totals_branches.sql reads the branch rows.
+-- Flows add up; opening stocks come from each unit's first return in the span, other stocks and
+-- ratings from its last, summed over the units that existed at the span's start (openings) or end
+-- (the rest); percents are averaged over branch-periods.
 with groups as (
     select unit_code as group_code
     from unit_map
@@ -19,15 +21,15 @@ scope as (
 ),
 
 in_span as (
-    select s.group_code, s.share, o.unit_code, o.metric, o.value, o.period_start, o.period_end
-    from observations as o
+    select s.group_code, s.share, f.unit_code, f.metric, f.value, f.n, f.period_start, f.period_end
+    from current_figures as f
     join scope as s using (unit_code)
-    where o.period_start >= $start and o.period_end <= $end
+    where f.period_start >= $start and f.period_end <= $end
 ),
 
 per_unit as (
     select group_code, unit_code, metric, any_value(share) as share,
-        unit_parts(value, period_start, period_end) as parts
+        return_parts(value, n, period_start, period_end) as parts
     from in_span
     group by group_code, unit_code, metric
 ),

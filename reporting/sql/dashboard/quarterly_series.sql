@@ -1,32 +1,35 @@
 -- grain: one row per quarter from $from_year through $until and metric, for $unit's whole subtree in
--- the $history view: flows summed within the quarter (monthly returns roll up), stocks as at the
--- quarter's last return (openings as at its first), counted from the units that existed when the
--- quarter opened or closed (metric_totals.sql). Quarters not ended by $until are left out: a
--- part-quarter would look like a collapse.
+-- the $history view, read from the roll-up of current returns (current_figures; below the communes
+-- quarterly_series_branches.sql reads the branch rows): flows summed within the quarter (monthly
+-- returns roll up), stocks as at the quarter's last return (openings as at its first), counted from
+-- the units that existed when the quarter opened or closed (metric_totals.sql). Quarters not ended
+-- by $until are left out: a part-quarter would look like a collapse.
 with subtree as (
     select unit_code, share from unit_map where history = $history and ancestor_code = $unit
 ),
 
 obs as (
     select
-        o.unit_code,
+        f.unit_code,
         t.share,
-        o.metric,
-        o.value,
-        o.period_start,
-        o.period_end,
-        year(o.period_start) as year,
-        quarter(o.period_start) as quarter
-    from observations as o
+        f.metric,
+        f.value,
+        f.n,
+        f.period_start,
+        f.period_end,
+        year(f.period_start) as year,
+        quarter(f.period_start) as quarter
+    from current_figures as f
     join subtree as t using (unit_code)
-    where year(o.period_start) >= $from_year
-      and last_day(make_date(year(o.period_start), quarter(o.period_start) * 3, 1)) <= $until
-      and o.metric in (select unnest($metrics))
+    where f.period_start >= make_date($from_year, 1, 1)
+      and f.period_end <= $until
+      and last_day(make_date(year(f.period_start), quarter(f.period_start) * 3, 1)) <= $until
+      and f.metric in (select unnest($metrics))
 ),
 
 per_unit as (
     select year, quarter, unit_code, metric, any_value(share) as share,
-        unit_parts(value, period_start, period_end) as parts
+        return_parts(value, n, period_start, period_end) as parts
     from obs
     group by year, quarter, unit_code, metric
 ),

@@ -1,10 +1,12 @@
 -- grain: one row per unit-level flow each unit reported in quarterly returns for quarter $quarter
--- of years before $year (the seasonal history a figure is compared with); read once per batch.
-select s.unit_code, o.metric, year(o.period_start) as year, o.value
-from observations as o
-join submissions as s using (submission_id)
-where o.unit_code = s.unit_code
-  and s.period_kind = 'quarter'
-  and quarter(o.period_start) = $quarter
-  and year(o.period_start) < $year
-order by s.unit_code, o.metric, year
+-- of years before $year (the seasonal history a figure is compared with); read once per batch from
+-- the roll-up of current returns.
+select f.unit_code, f.metric, year(f.period_start) as year, f.value
+from current_figures as f
+join metrics as m on m.code = f.metric
+where m.level = 'unit'
+  and f.period_end = last_day(f.period_start + interval 2 month)
+  and month(f.period_start) in (1, 4, 7, 10)
+  and quarter(f.period_start) = $quarter
+  and f.period_start < make_date($year, 1, 1)
+order by f.unit_code, f.metric, year

@@ -1,0 +1,51 @@
+-- grain: one row per group and metric over [$start, $end], in the $history view. A group is each
+-- child of $unit (its whole subtree) when $by_child, else $unit's whole subtree; on today's units a
+-- subtree also holds every closed unit whose figures passed into it (times its share). Flows add
+-- up; opening stocks come from each unit's first return in the span, other stocks and ratings from
+-- its last, summed over the units that existed at the span's start (openings) or end (the rest);
+-- percents are averaged over branch-periods.
+with groups as (
+    select unit_code as group_code
+    from unit_map
+    where $by_child and history = $history and ancestor_code = $unit and depth = 1 and not mapped
+    union all
+    select $unit where not $by_child
+),
+
+scope as (
+    select g.group_code, m.unit_code, m.share
+    from groups as g
+    join unit_map as m on m.history = $history and m.ancestor_code = g.group_code
+),
+
+in_span as (
+    select s.group_code, s.share, o.unit_code, o.metric, o.value, o.period_start, o.period_end
+    from observations as o
+    join scope as s using (unit_code)
+    where o.period_start >= $start and o.period_end <= $end
+),
+
+per_unit as (
+    select group_code, unit_code, metric, any_value(share) as share,
+        unit_parts(value, period_start, period_end) as parts
+    from in_span
+    group by group_code, unit_code, metric
+),
+
+final as (
+    select
+        p.group_code,
+        p.metric,
+        combine_units(
+            m.aggregate, p.parts, p.share,
+            active_on(u.active_from, u.active_to, $start), active_on(u.active_from, u.active_to, $end)
+        ) as value
+    from per_unit as p
+    join metrics as m on m.code = p.metric
+    join units as u on u.code = p.unit_code
+    group by p.group_code, p.metric
+)
+
+select * from final
+where value is not null
+order by group_code, metric

@@ -1,0 +1,52 @@
+-- grain: one row per quarter from $from_year through $until and metric, for $unit's whole subtree in
+-- the $history view: flows summed within the quarter (monthly returns roll up), stocks as at the
+-- quarter's last return (openings as at its first), counted from the units that existed when the
+-- quarter opened or closed (metric_totals.sql). Quarters not ended by $until are left out: a
+-- part-quarter would look like a collapse.
+with subtree as (
+    select unit_code, share from unit_map where history = $history and ancestor_code = $unit
+),
+
+obs as (
+    select
+        o.unit_code,
+        t.share,
+        o.metric,
+        o.value,
+        o.period_start,
+        o.period_end,
+        year(o.period_start) as year,
+        quarter(o.period_start) as quarter
+    from observations as o
+    join subtree as t using (unit_code)
+    where year(o.period_start) >= $from_year
+      and last_day(make_date(year(o.period_start), quarter(o.period_start) * 3, 1)) <= $until
+      and o.metric in (select unnest($metrics))
+),
+
+per_unit as (
+    select year, quarter, unit_code, metric, any_value(share) as share,
+        unit_parts(value, period_start, period_end) as parts
+    from obs
+    group by year, quarter, unit_code, metric
+),
+
+final as (
+    select
+        p.year,
+        p.quarter,
+        p.metric,
+        combine_units(
+            m.aggregate, p.parts, p.share,
+            active_on(u.active_from, u.active_to, make_date(p.year, p.quarter * 3 - 2, 1)),
+            active_on(u.active_from, u.active_to, last_day(make_date(p.year, p.quarter * 3, 1)))
+        ) as value
+    from per_unit as p
+    join metrics as m on m.code = p.metric
+    join units as u on u.code = p.unit_code
+    group by p.year, p.quarter, p.metric
+)
+
+select * from final
+where value is not null
+order by year, quarter, metric
