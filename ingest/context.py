@@ -48,9 +48,14 @@ class CheckContext:
 
     @classmethod
     def from_db(
-        cls, con: duckdb.DuckDBPyConnection, today: date | None = None, scope: str | None = None
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        today: date | None = None,
+        scope: str | None = None,
+        tree: UnitTree | None = None,
     ) -> CheckContext:
-        return cls(UnitTree.from_db(con), today or date.today(), con, scope, active_locks(con))
+        """``tree``: the registry as already read (the app keeps it cached), else read here."""
+        return cls(tree or UnitTree.from_db(con), today or date.today(), con, scope, active_locks(con))
 
     def remember(self, unit_code: str, period: Period, values: dict[str, float]) -> None:
         """Record a return accepted earlier in this batch, for the checks of later ones."""

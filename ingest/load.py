@@ -27,6 +27,7 @@ from ingest.findings import error
 from ingest.read import RawReturn, read_return
 from ingest.registry import resolve_targets
 from ingest.validate import CheckResult, CheckSettings, check_return
+from reporting.units import UnitTree
 
 Action = Literal["loaded", "replaced", "unchanged", "rejected"]
 
@@ -165,6 +166,7 @@ def load_files(
     on_outcome: Callable[[LoadOutcome], None] | None = None,
     scope: str | None = None,
     group: int = GROUP,
+    tree: UnitTree | None = None,
 ) -> list[LoadOutcome]:
     """Archive, check and store a batch. Outcomes in the order given.
 
@@ -174,9 +176,10 @@ def load_files(
     dies) the group's transaction is rolled back whole, so a rerun of the batch ends where an
     uninterrupted run would. ``on_outcome`` is called for each file once its group has committed
     (progress). ``scope``: the sender's unit; returns of units outside its subtree are refused.
+    ``tree``: the registry as the caller already holds it (the app's cache), read here otherwise.
     """
     relatives = [archive_file(archive, f) for f in files]
-    ctx = CheckContext.from_db(con, today, scope)
+    ctx = CheckContext.from_db(con, today, scope, tree)
     outcomes: list[LoadOutcome | None] = [None] * len(files)
     waiting: list[tuple[int, CheckResult]] = []
 

@@ -275,6 +275,7 @@ def load(files: list[Incoming], on_outcome=None) -> list[LoadOutcome]:
         today=today(),
         on_outcome=on_outcome,
         scope=user.unit_code,
+        tree=tree(),
     )
     changed()
     return outcomes
