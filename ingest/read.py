@@ -19,7 +19,7 @@ from reporting.catalog import SHEETS, metrics_of_sheet
 from reporting.text import clean_text, fold
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawCell:
     sheet: str  # the sheet's name as it is in the file
     ref: str  # "D12"
@@ -136,7 +136,8 @@ def _rows(raw: RawReturn, book: CalamineWorkbook, sheet_name: str) -> list[list[
 
 
 def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and clean_text(value) == "" else value
+    """Text of white space only is a blank cell (str.strip removes the same Unicode spaces as clean_text)."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _read_keyed(
@@ -146,7 +147,8 @@ def _read_keyed(
     found: dict[str, RawCell] = {}
     for r, row in enumerate(_rows(raw, book, sheet_name)):
         for c, value in enumerate(row):
-            if isinstance(value, str) and (key := clean_text(value)) in keys and key not in found:
+            # Keys are ASCII codes without spaces: stripping is all the cleaning they need (fast on every label).
+            if isinstance(value, str) and (key := value.strip()) in keys and key not in found:
                 vc = c + offset
                 found[key] = RawCell(
                     sheet_name, layout.cell_ref(r, vc), _blank_to_none(row[vc]) if vc < len(row) else None

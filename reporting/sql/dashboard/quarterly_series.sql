@@ -23,7 +23,11 @@ obs as (
     join subtree as t using (unit_code)
     where f.period_start >= make_date($from_year, 1, 1)
       and f.period_end <= $until
-      and last_day(make_date(year(f.period_start), quarter(f.period_start) * 3, 1)) <= $until
+      -- in a quarter ended by $until: before the first day of the quarter after the last one ended
+      and f.period_start < case
+          when $until = last_day(make_date(year($until), quarter($until) * 3, 1)) then $until + 1
+          else make_date(year($until), quarter($until) * 3 - 2, 1)
+      end
       and f.metric in (select unnest($metrics))
 ),
 

@@ -19,8 +19,12 @@ obs as (
         quarter(o.period_start) as quarter
     from observations as o
     join subtree as t using (unit_code)
-    where year(o.period_start) >= $from_year
-      and last_day(make_date(year(o.period_start), quarter(o.period_start) * 3, 1)) <= $until
+    where o.period_start >= make_date($from_year, 1, 1)
+      -- in a quarter ended by $until: before the first day of the quarter after the last one ended
+      and o.period_start < case
+          when $until = last_day(make_date(year($until), quarter($until) * 3, 1)) then $until + 1
+          else make_date(year($until), quarter($until) * 3 - 2, 1)
+      end
       and o.metric in (select unnest($metrics))
 ),
 

@@ -3,10 +3,10 @@
 -- the roll-up of current returns.
 select f.unit_code, f.metric, year(f.period_start) as year, f.value
 from current_figures as f
+join submissions as s using (submission_id)
 join metrics as m on m.code = f.metric
 where m.level = 'unit'
-  and f.period_end = last_day(f.period_start + interval 2 month)
-  and month(f.period_start) in (1, 4, 7, 10)
+  and s.period_kind = 'quarter'
   and quarter(f.period_start) = $quarter
   and f.period_start < make_date($year, 1, 1)
 order by f.unit_code, f.metric, year
