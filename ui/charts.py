@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
 from reporting.catalog import MEETING_RATINGS
 from reporting.numbers import fmt_number
@@ -22,6 +23,11 @@ RATING_COLORS: dict[str, str] = {
 SERIES_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 BEHIND, ON_PACE = "#D55E00", "#0072B2"
 FONT = "Source Sans Pro, Arial, sans-serif"
+
+# Building a figure (Plotly checks every property) was half of a page's rerun (bench/RESULTS.md). The
+# same inputs give the same figure, so each is built once per process and shared: st.plotly_chart
+# only reads it (to_dict), never changes it. Inputs are hashed by content.
+_once = st.cache_resource(show_spinner=False, max_entries=512)
 
 
 def _layout(fig: go.Figure, title: str, height: int, **kwargs: object) -> go.Figure:
@@ -46,6 +52,7 @@ def _height(rows: int) -> int:
     return max(260, 70 + 26 * rows)
 
 
+@_once
 def progress_bars(df: pd.DataFrame, title: str, pace_pct: float | None) -> go.Figure:
     """Horizontal bars of % of target per unit (laggards at the top), with the expected-pace line."""
     df = df.dropna(subset=["pct_of_target"]).iloc[::-1]
@@ -71,6 +78,7 @@ def progress_bars(df: pd.DataFrame, title: str, pace_pct: float | None) -> go.Fi
     return _layout(fig, title, _height(len(df)), showlegend=False)
 
 
+@_once
 def bars_by_unit(df: pd.DataFrame, series: dict[str, str], title: str, axis: str, stacked: bool = True) -> go.Figure:
     """Bars per unit, one series a column (label → colour in order)."""
     df = df.iloc[::-1]
@@ -91,6 +99,7 @@ def bars_by_unit(df: pd.DataFrame, series: dict[str, str], title: str, axis: str
     return _layout(fig, title, _height(len(df)), barmode="stack" if stacked else "group")
 
 
+@_once
 def rating_shares(df: pd.DataFrame, title: str) -> go.Figure:
     """100% stacked bars of meetings by rating level per unit; weakest at the top."""
     df = df.sort_values("rating_good_pct", ascending=False, na_position="first")
@@ -111,6 +120,7 @@ def rating_shares(df: pd.DataFrame, title: str) -> go.Figure:
     return _layout(fig, title, _height(len(df)), barmode="stack")
 
 
+@_once
 def quarterly_trend(df: pd.DataFrame, series: dict[str, str], title: str, axis: str, kind: str = "bar") -> go.Figure:
     """Series by quarter over the years (bars side by side, or lines)."""
     fig = go.Figure()
@@ -126,6 +136,7 @@ def quarterly_trend(df: pd.DataFrame, series: dict[str, str], title: str, axis: 
     return _layout(fig, title, 320, barmode="group")
 
 
+@_once
 def waterfall(
     opening: float, inflows: dict[str, float], outflows: dict[str, float], closing: float, title: str
 ) -> go.Figure:
