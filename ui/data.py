@@ -22,7 +22,6 @@ import streamlit as st
 
 from ingest.load import Incoming, LoadOutcome, load_files
 from ingest.publish import read_only
-from ingest.template import template_bytes, template_file_name
 from ingest.versions import Change
 from ingest.versions import diff as version_diff
 from reporting import dashboard, db, lagging, queries
@@ -309,6 +308,8 @@ def template_periods(year: int) -> list[Period]:
 def templates_zip(unit: str, period: Period) -> bytes:
     """Blank templates, as one zip, for the reporting units active in the period under ``unit``
     (for a branch: its committee's)."""
+    from ingest.template import template_bytes, template_file_name  # openpyxl: imported when first needed
+
     _guard(unit)
     t = tree()
     owner = t.reporting_unit_of(unit)
