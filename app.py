@@ -4,10 +4,14 @@ Order matters: the account is checked before any page runs; the page list
 comes from its role; the filters refuse a unit outside its scope.
 """
 
+import time
+
 import streamlit as st
 
 from reporting.db import StoreError
-from ui import auth, data, filters, nav
+from ui import auth, data, filters, nav, timing
+
+started = time.perf_counter()
 
 st.set_page_config(page_title="Công tác xây dựng Đảng", page_icon=":material/flag:", layout="wide")
 
@@ -39,4 +43,7 @@ if data.is_demo():
     )
 auth.sidebar_account(user)
 
-navigation.run()
+try:
+    navigation.run()
+finally:
+    timing.record(time.perf_counter() - started)

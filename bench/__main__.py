@@ -179,21 +179,26 @@ def main(argv: list[str] | None = None) -> int:
                 "",
                 f"### 3. Pages ({top}, AppTest, signed in)",
                 "",
-                "| page | first run ms | warm p50 ms | warm max ms |",
-                "|---|---:|---:|---:|",
+                "Script run: the page's script from start to end inside the server (`ui/timing.py`), which is "
+                "what the target measures. AppTest round trip: the same rerun seen from the test harness, "
+                "whose wait loop adds its own tens of milliseconds.",
+                "",
+                "| page | first run ms (AppTest) | warm script p50 ms | warm script max ms | warm AppTest p50 ms |",
+                "|---|---:|---:|---:|---:|",
             ]
             worst_page = 0.0
             for title, found in pages.items():
-                worst_page = max(worst_page, found["warm_p50"])
+                worst_page = max(worst_page, found["script_p50"])
                 lines.append(
-                    f"| {title} | {_ms(found['first'])} | {_ms(found['warm_p50'])} | {_ms(found['warm_max'])} |"
+                    f"| {title} | {_ms(found['first'])} | {_ms(found['script_p50'])} | {_ms(found['script_max'])} "
+                    f"| {_ms(found['warm_p50'])} |"
                 )
             target = TARGETS["page_warm_ms"][scale.name]
             verdicts.append(
                 (
                     f"pages warm, {scale.name}",
-                    f"≤ {target} ms each",
-                    f"worst {_ms(worst_page)} ms",
+                    f"≤ {target} ms each (script run)",
+                    f"worst p50 {_ms(worst_page)} ms",
                     worst_page * 1000 <= target,
                 )
             )

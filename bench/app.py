@@ -89,6 +89,9 @@ def bench_pages(store: Path, warm_runs: int) -> dict[str, dict[str, float]]:
     from ui.nav import PAGES
 
     os.environ["RETURNS_DB"] = str(store)
+    os.environ["RETURNS_TIMINGS"] = "1"
+    from ui import timing
+
     found = {}
     for file, title, _, _ in PAGES:
         at = AppTest.from_file(APP, default_timeout=600)
@@ -102,12 +105,19 @@ def bench_pages(store: Path, warm_runs: int) -> dict[str, dict[str, float]]:
         first = time.perf_counter() - t
         if at.exception:
             raise RuntimeError(f"{file}: {at.exception}")
-        warm = []
+        warm, script = [], []
         for _ in range(warm_runs):
             t = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - t)
-        found[title] = {"first": first, "warm_p50": statistics.median(warm), "warm_max": max(warm)}
+            script.append(timing.RUNS[-1])
+        found[title] = {
+            "first": first,
+            "warm_p50": statistics.median(warm),
+            "warm_max": max(warm),
+            "script_p50": statistics.median(script),
+            "script_max": max(script),
+        }
     _release_store()
     return found
 
