@@ -3,7 +3,7 @@
 import streamlit as st
 
 from reporting.catalog import MEETING_RATINGS
-from reporting.dashboard import meeting_issues, meeting_shares
+from reporting.dashboard import meeting_shares
 from ui import charts, data, filters, nav, widgets
 
 sel = filters.current()
@@ -12,8 +12,13 @@ nav.breadcrumbs("pages/meetings.py")
 st.caption(f"{sel.unit.name} · {sel.label} · sinh hoạt thường kỳ mỗi tháng một lần, chuyên đề ít nhất mỗi quý một lần")
 
 per_unit = meeting_shares(data.by_child(sel.unit.code, sel.span, sel.history))
-branches = data.branch_list(sel.unit.code, sel.span, sel.history)
-if not branches["reported"].any():
+one_commune = sel.unit.reports or sel.unit.is_branch
+if one_commune:
+    branches = data.branch_list(sel.unit.code, sel.span, sel.history)
+    reported = bool(branches["reported"].any())
+else:
+    issues, reported = data.meeting_issues(sel.unit.code, sel.span, sel.history)
+if not reported:
     widgets.no_data(sel, "báo cáo sinh hoạt chi bộ")
     st.stop()
 
@@ -26,7 +31,7 @@ if len(rated):
     nav.follow_click(event)
 
 shares = {f"{c}_pct": (f"% {label}", "percent") for c, label in MEETING_RATINGS.items()}
-if sel.unit.reports or sel.unit.is_branch:
+if one_commune:
     st.subheader("Danh sách chi bộ")
     widgets.unit_table(
         branches,
@@ -43,7 +48,7 @@ if sel.unit.reports or sel.unit.is_branch:
     )
 else:
     st.subheader("Chi bộ thiếu sinh hoạt theo đơn vị")
-    issues = meeting_issues(branches).merge(per_unit[["code", "attendance_pct", *shares]], on="code", how="left")
+    issues = issues.merge(per_unit[["code", "attendance_pct", *shares]], on="code", how="left")
     widgets.unit_table(
         issues,
         {

@@ -1,9 +1,11 @@
 """Tổng quan: the picture in seconds — KPI cards, lagging communes with reasons, small trends."""
 
+import pandas as pd
 import streamlit as st
 
 from ui import charts, data, filters, nav, widgets
 
+CARDS = 12  # lagging units shown as cards; all of them are in the table under the cards
 sel = filters.current()
 st.title("Tổng quan")
 nav.breadcrumbs("pages/overview.py")
@@ -22,11 +24,26 @@ st.subheader("Đơn vị cần quan tâm")
 lags = data.lagging_units(sel.unit.code, sel.span, sel.history)
 if not lags:
     st.success("Không có đơn vị nào chậm tiến độ hay thiếu báo cáo trong kỳ.")
-for first in range(0, len(lags), 2):
-    for column, lag in zip(st.columns(2), lags[first : first + 2], strict=False):
+shown = lags[:CARDS]  # the worst first: a meeting reads a dozen, the rest are in the table below
+for first in range(0, len(shown), 2):
+    for column, lag in zip(st.columns(2), shown[first : first + 2], strict=False):
         box = column.container(border=True)
         box.page_link(nav.UNIT_PAGE, label=f"**{lag.unit_name}**", query_params=sel.params(unit=lag.unit_code))
         box.markdown("\n".join(f"- {reason}" for reason in lag.reasons))
+if len(lags) > CARDS:
+    with st.expander(f"Tất cả {len(lags)} đơn vị cần quan tâm"):
+        widgets.unit_table(
+            pd.DataFrame(
+                {
+                    "code": [lag.unit_code for lag in lags],
+                    "name": [lag.unit_name for lag in lags],
+                    "reasons": ["; ".join(lag.reasons) for lag in lags],
+                }
+            ),
+            {"reasons": ("Lý do", "text")},
+            sel,
+            title="Đơn vị cần quan tâm",
+        )
 
 st.subheader("Xu hướng theo quý")
 trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained", "members_closing"), sel.history)

@@ -12,7 +12,7 @@ import streamlit as st
 from ingest.registry import LINEAGE_LABELS, TARGET_LABELS, UNIT_LABELS, RegistryError
 from ingest.registry_book import registry_workbook
 from ingest.tables import TableError
-from reporting.catalog import ORG_TYPES
+from reporting.catalog import BRANCH_ORG_TYPES, ORG_TYPES
 from reporting.lineage import END_REASONS
 from ui import auth, data
 from ui import registry_edit as edit
@@ -53,8 +53,9 @@ with units_tab:
         "ghi **ngày kết thúc** và **lý do** (sáp nhập, chia tách, giải thể), rồi khai đơn vị kế thừa ở thẻ «Kế thừa»."
     )
     find = st.text_input("Tìm theo mã hoặc tên", key="registry_find", placeholder="ví dụ X07 hoặc Kim Bảng")
+    with_branches = st.checkbox("Hiện cả các chi bộ", key="registry_branches", help="Tìm theo mã cũng tìm cả chi bộ.")
     units = edit.unit_frame(tree)
-    shown = units
+    shown = units if with_branches else units[~units["org_type"].isin(BRANCH_ORG_TYPES)]
     if find:
         shown = units[
             units["code"].str.contains(find, case=False, regex=False)

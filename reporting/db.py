@@ -133,7 +133,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return version
 
 
-_UNIT_MAP_VERSION = 7  # the migration that created unit_map; stores from before it get theirs built once
+_UNIT_MAP_VERSION = 8  # the migration that last changed unit_map's columns; older stores get it rebuilt once
 
 
 def _build_unit_map(con: duckdb.DuckDBPyConnection) -> None:

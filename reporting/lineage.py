@@ -23,6 +23,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from reporting.catalog import REPORTING_ORG_TYPES
+
 HISTORIES: dict[str, str] = {
     "today": "Theo đơn vị hiện nay",
     "reported": "Theo đơn vị khi báo cáo",
@@ -159,8 +161,10 @@ def rebuild_unit_map(con: duckdb.DuckDBPyConnection) -> int:
     con.register("new_unit_map", frame)
     try:
         con.execute(
-            "insert into unit_map select history, ancestor_code, unit_code, share, cast(depth as integer), mapped "
-            "from new_unit_map order by history, ancestor_code, unit_code"
+            "insert into unit_map select m.history, m.ancestor_code, m.unit_code, m.share, cast(m.depth as integer), "
+            "m.mapped, coalesce(u.org_type in (select unnest($sending)), false) from new_unit_map as m "
+            "left join units as u on u.code = m.unit_code order by m.history, m.ancestor_code, m.unit_code",
+            {"sending": sorted(REPORTING_ORG_TYPES)},
         )
     finally:
         con.unregister("new_unit_map")

@@ -143,6 +143,14 @@ def _call(path: str, name: str, *args: object) -> object:
     if name == "branch_list":
         unit, span, history = args
         return dashboard.branch_list(con, unit, span, _tree(path), history, today())
+    if name == "meeting_issues":
+        unit, span, history = args
+        branches = dashboard.branch_list(con, unit, span, _tree(path), history, today())
+        return dashboard.meeting_issues(branches), bool(branches["reported"].any())
+    if name == "submission_grid":
+        from reporting.submissions import submission_grid as grid
+
+        return grid(con, _tree(path), *args, today())
     if name in ("figures_by_child", "admissions_by_child"):
         return getattr(dashboard, name)(con, *args, today())
     return getattr(dashboard, name)(con, *args)
@@ -185,6 +193,13 @@ def quarterly(unit: str, span: Period, metrics: tuple[str, ...], history: str, y
 def branch_list(unit: str, span: Period, history: str) -> pd.DataFrame:
     _guard(unit)
     return _call(_store(), "branch_list", unit, span, history)
+
+
+def meeting_issues(unit: str, span: Period, history: str) -> tuple[pd.DataFrame, bool]:
+    """Per reporting unit under ``unit``: branches missing meetings (the branch list stays in the cache:
+    at national scale it has 130,000 rows), and whether any branch reported."""
+    _guard(unit)
+    return _call(_store(), "meeting_issues", unit, span, history)
 
 
 def target(unit: str, year: int, history: str) -> int | None:
@@ -232,10 +247,8 @@ def findings(submission_id: int) -> pd.DataFrame:
 
 
 def submission_grid(unit: str, year: int) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    from reporting.submissions import submission_grid as grid
-
     _guard(unit)
-    return grid(cursor(), tree(), unit, year, today())
+    return _call(_store(), "submission_grid", unit, year)
 
 
 def audit_log(unit: str, limit: int = 200) -> pd.DataFrame:

@@ -21,7 +21,7 @@ with reporting as (
 senders as (
     select r.code as reporting_code, m.unit_code as sender_code, m.share
     from reporting as r
-    join unit_map as m on m.history = $history and m.ancestor_code = r.code and m.depth = 0
+    join unit_map as m on m.history = $history and m.ancestor_code = r.code and m.depth = 0 and m.sends
 ),
 
 -- from the roll-up of current returns: a branch metric is already summed over the return's branches

@@ -17,7 +17,7 @@ with groups as (
 scope as (
     select g.group_code, m.unit_code, m.share
     from groups as g
-    join unit_map as m on m.history = $history and m.ancestor_code = g.group_code
+    join unit_map as m on m.history = $history and m.ancestor_code = g.group_code and m.sends
 ),
 
 in_span as (

@@ -5,7 +5,7 @@
 -- the units that existed when the quarter opened or closed (metric_totals.sql). Quarters not ended
 -- by $until are left out: a part-quarter would look like a collapse.
 with subtree as (
-    select unit_code, share from unit_map where history = $history and ancestor_code = $unit
+    select unit_code, share from unit_map where history = $history and ancestor_code = $unit and sends
 ),
 
 obs as (

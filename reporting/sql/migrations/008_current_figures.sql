@@ -1,4 +1,8 @@
--- Schema version 8: a roll-up of the current returns, maintained at load.
+-- Schema version 8: a roll-up of the current returns, maintained at load, and which units of
+-- unit_map send returns (the roll-up's rows are theirs: a query joins only those).
+alter table unit_map add column sends boolean not null default false;
+
+-- The roll-up of the current returns.
 --
 -- One row per metric of the current accepted version of every return: the unit-level figure, or
 -- for a branch metric the sum over the return's branch rows (n: how many rows were added, so a
