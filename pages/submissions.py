@@ -9,6 +9,7 @@ from reporting.submissions import DUE_DAYS
 from ui import auth, data, filters, nav, widgets
 from ui.format import fmt_datetime
 
+REMIND_SHOWN = 40  # the whole list is the grid above; a meeting reads the first few dozen
 sel = filters.current()
 user = auth.current()
 may_upload = user.can("upload") and not read_only()
@@ -26,7 +27,9 @@ else:
 
 st.subheader("Đơn vị cần nhắc")
 if remind:
-    st.markdown("\n".join(f"- **{name}**: {what}" for name, what in remind))
+    st.markdown("\n".join(f"- **{name}**: {what}" for name, what in remind[:REMIND_SHOWN]))
+    if len(remind) > REMIND_SHOWN:
+        st.caption(f"… và {len(remind) - REMIND_SHOWN} trường hợp khác: xem bảng ở trên.")
 else:
     st.success("Không có đơn vị nào quá hạn nộp báo cáo.")
 

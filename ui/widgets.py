@@ -63,6 +63,10 @@ def kpi_card(column, kpi: Kpi) -> None:
 
 
 Column = tuple[str, str]  # (Vietnamese header, kind: "count", "percent", "decimal", "progress" or "text")
+# Above this many rows (the country's communes) a Styler costs most of a rerun: numbers are shown
+# with plain formats instead (no thousands mark, so never the browser's locale), still sortable.
+STYLED_ROWS = 500
+_PRINTF = {"count": "%d", "percent": "%.1f%%", "decimal": "%.2f"}
 _FORMATS = {
     "count": lambda v: fmt_number(v),
     "percent": lambda v: fmt_percent(v),
@@ -83,14 +87,18 @@ def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, *, 
     shown = shown[["link", *columns]]
     config: dict[str, object] = {"link": st.column_config.LinkColumn("Đơn vị", display_text=r"#(.*)$")}
     formats = {}
+    large = len(shown) > STYLED_ROWS
     for column, (label, kind) in columns.items():
         if kind == "progress":
             config[column] = st.column_config.ProgressColumn(label, format="%.0f%%", min_value=0, max_value=100)
+        elif large and kind in _PRINTF:
+            config[column] = st.column_config.NumberColumn(label, format=_PRINTF[kind])
         else:
             config[column] = st.column_config.Column(label)
             if kind in _FORMATS:
                 formats[column] = lambda v, f=_FORMATS[kind]: "–" if pd.isna(v) else f(v)
-    st.dataframe(shown.style.format(formats), column_config=config, hide_index=True, width="stretch")
+    data = shown if large else shown.style.format(formats)
+    st.dataframe(data, column_config=config, hide_index=True, width="stretch")
     excel_download(df, columns, sel, title)
 
 
