@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -149,6 +150,15 @@ def demo_store(tmp_path_factory):
     path = folder / "returns.duckdb"
     summary = build_demo(path, seed=2026, as_of=DEMO_AS_OF, samples_dir=folder / "samples")
     return {"path": path, "samples": folder / "samples", "summary": summary}
+
+
+@pytest.fixture
+def demo_copy(demo_store, tmp_path, monkeypatch):
+    """A copy of the demo store at RETURNS_DB, for tests that change it."""
+    copy = tmp_path / "returns.duckdb"
+    shutil.copy(demo_store["path"], copy)
+    monkeypatch.setenv("RETURNS_DB", str(copy))
+    return copy
 
 
 def dump(data: object) -> str:

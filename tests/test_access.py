@@ -246,15 +246,6 @@ def demo_env(demo_store, monkeypatch):
     return demo_store
 
 
-@pytest.fixture
-def demo_copy(demo_store, tmp_path, monkeypatch):
-    """A copy of the demo store at RETURNS_DB, for tests that change it."""
-    copy = tmp_path / "returns.duckdb"
-    shutil.copy(demo_store["path"], copy)
-    monkeypatch.setenv("RETURNS_DB", str(copy))
-    return copy
-
-
 def _shows_nothing(at: AppTest) -> None:
     assert not at.title and not at.dataframe and not at.metric and not at.get("download_button")
     assert len(at.error) == 1

@@ -6,7 +6,6 @@ Timestamps, blanks as NaN/NaT), so these tests exercise what the page does after
 
 from __future__ import annotations
 
-import shutil
 from io import BytesIO
 
 import pandas as pd
@@ -125,14 +124,6 @@ def test_a_dangerous_or_broken_workbook_is_refused(store):
     with pytest.raises(RegistryError) as exc:
         edit.check_upload(store, tree, "sai.xlsx", out.getvalue(), "bantochuc")
     assert any("đơn vị cấp trên «KHÔNG-CÓ»" in m for m in exc.value.messages)
-
-
-@pytest.fixture
-def demo_copy(demo_store, tmp_path, monkeypatch):
-    copy = tmp_path / "returns.duckdb"
-    shutil.copy(demo_store["path"], copy)
-    monkeypatch.setenv("RETURNS_DB", str(copy))
-    return copy
 
 
 def test_registry_page_for_the_province_administrator(demo_copy):
