@@ -29,7 +29,7 @@ middle.caption(", ".join(f"{f.lower()} {fmt_number(figs.get(c, 0))}" for c, f in
 rate = total["per_1000"]
 right.metric("Đảng viên bị kỷ luật trên 1.000 đảng viên", "–" if pd.isna(rate) else fmt_number(rate, 2), border=True)
 
-per_unit = discipline_summary(data.by_child(sel.unit.code, sel.span, sel.history))
+per_unit = data.by_child(sel.unit.code, sel.span, sel.history, summary="discipline")
 if "members_closing" in per_unit:  # children that send returns (a commune's branches report no discipline)
     event = st.plotly_chart(
         charts.bars_by_unit(per_unit, MEMBER_FORMS, "Đảng viên bị kỷ luật theo hình thức và đơn vị", "Trường hợp"),
@@ -48,7 +48,9 @@ if "members_closing" in per_unit:  # children that send returns (a commune's bra
     )
 
 st.subheader("Theo quý qua các năm")
-trend = discipline_summary(data.quarterly(sel.unit.code, sel.span, (*DISCIPLINE_FORMS, "members_closing"), sel.history))
+trend = data.quarterly(
+    sel.unit.code, sel.span, (*DISCIPLINE_FORMS, "members_closing"), sel.history, summary="discipline"
+)
 st.plotly_chart(
     charts.quarterly_trend(
         trend,

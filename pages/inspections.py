@@ -26,7 +26,7 @@ for column, (kind, label) in zip(columns, INSPECTION_TYPES.items(), strict=False
 columns[3].metric("Kết luận có vi phạm", fmt_percent(row["violation_pct"]), border=True)
 columns[3].caption(f"{fmt_number(row['violations'])} lượt, trên số lượt kiểm tra")
 
-per_unit = inspection_summary(data.by_child(sel.unit.code, sel.span, sel.history))
+per_unit = data.by_child(sel.unit.code, sel.span, sel.history, summary="inspection")
 if per_unit[list(INSPECTION_TYPES)].to_numpy().sum() > 0:
     event = st.plotly_chart(
         charts.bars_by_unit(per_unit, INSPECTION_TYPES, "Số lượt kiểm tra, giám sát theo đơn vị", "Lượt"),
@@ -49,7 +49,7 @@ if per_unit[list(INSPECTION_TYPES)].to_numpy().sum() > 0:
 
 st.subheader("Theo quý qua các năm")
 codes = tuple(f"{k}_{w}" for k in INSPECTION_TYPES for w in TARGETS)
-trend = inspection_summary(data.quarterly(sel.unit.code, sel.span, codes, sel.history))
+trend = data.quarterly(sel.unit.code, sel.span, codes, sel.history, summary="inspection")
 st.plotly_chart(
     charts.quarterly_trend(trend, INSPECTION_TYPES, "Lượt kiểm tra, giám sát theo quý", "Lượt"), key="inspection_trend"
 )

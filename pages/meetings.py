@@ -3,7 +3,6 @@
 import streamlit as st
 
 from reporting.catalog import MEETING_RATINGS
-from reporting.dashboard import meeting_shares
 from ui import charts, data, filters, nav, widgets
 
 sel = filters.current()
@@ -11,7 +10,7 @@ st.title("Chất lượng sinh hoạt chi bộ")
 nav.breadcrumbs("pages/meetings.py")
 st.caption(f"{sel.unit.name} · {sel.label} · sinh hoạt thường kỳ mỗi tháng một lần, chuyên đề ít nhất mỗi quý một lần")
 
-per_unit = meeting_shares(data.by_child(sel.unit.code, sel.span, sel.history))
+per_unit = data.by_child(sel.unit.code, sel.span, sel.history, summary="meetings")
 one_commune = sel.unit.reports or sel.unit.is_branch
 if one_commune:
     branches = data.branch_list(sel.unit.code, sel.span, sel.history)

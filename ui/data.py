@@ -174,8 +174,24 @@ def figures(unit: str, span: Period, history: str) -> dict[str, float]:
     return _call(_store(), "figures", unit, span, history)
 
 
-def by_child(unit: str, span: Period, history: str) -> pd.DataFrame:
+# Derived columns a page adds to a figures frame, computed once inside the cache rather than on every rerun.
+SUMMARIES = {
+    "inspection": dashboard.inspection_summary,
+    "discipline": dashboard.discipline_summary,
+    "meetings": dashboard.meeting_shares,
+}
+
+
+@st.cache_data(show_spinner=False)
+def _summarised(path: str, summary: str, name: str, *args: object) -> pd.DataFrame:
+    return SUMMARIES[summary](_call(path, name, *args))
+
+
+def by_child(unit: str, span: Period, history: str, summary: str | None = None) -> pd.DataFrame:
+    """Per child unit; ``summary`` (a key of SUMMARIES) adds that page's derived columns."""
     _guard(unit)
+    if summary:
+        return _summarised(_store(), summary, "figures_by_child", unit, span, history)
     return _call(_store(), "figures_by_child", unit, span, history)
 
 
@@ -184,10 +200,15 @@ def admissions(unit: str, span: Period, history: str) -> pd.DataFrame:
     return _call(_store(), "admissions_by_child", unit, span, history)
 
 
-def quarterly(unit: str, span: Period, metrics: tuple[str, ...], history: str, years: int = 3) -> pd.DataFrame:
-    """Quarterly series over the last ``years`` years up to the end of the span."""
+def quarterly(
+    unit: str, span: Period, metrics: tuple[str, ...], history: str, years: int = 3, summary: str | None = None
+) -> pd.DataFrame:
+    """Quarterly series over the last ``years`` years up to the end of the span (``summary``: as by_child)."""
     _guard(unit)
-    return _call(_store(), "quarterly", unit, span.year - years + 1, span.end, list(metrics), history)
+    args = (unit, span.year - years + 1, span.end, list(metrics), history)
+    if summary:
+        return _summarised(_store(), summary, "quarterly", *args)
+    return _call(_store(), "quarterly", *args)
 
 
 def branch_list(unit: str, span: Period, history: str) -> pd.DataFrame:
