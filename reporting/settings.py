@@ -12,6 +12,7 @@ Read once from ``settings.toml`` in the project (or the file named by
     session_max_hours = 12          # and this long after signing in, in any case
     sign_in_max_failures = 5        # failed sign-ins for one account before it waits
     sign_in_wait_minutes = 15       # how long it waits (and the window failures are counted in)
+    store_memory_mb = 512           # DuckDB's memory for the app's connection (it spills beyond)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Settings:
     session_max_hours: float = 12
     sign_in_max_failures: int = 5
     sign_in_wait_minutes: float = 15
+    store_memory_mb: int = 512
 
 
 class SettingsError(ValueError):

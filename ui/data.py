@@ -24,7 +24,7 @@ from ingest.load import Incoming, LoadOutcome, load_files
 from ingest.publish import read_only
 from ingest.versions import Change
 from ingest.versions import diff as version_diff
-from reporting import dashboard, db, lagging, queries
+from reporting import dashboard, db, lagging, queries, settings
 from reporting.catalog import METRICS
 from reporting.periods import Period, parse, quarter
 from reporting.submissions import UnitStatus, unit_statuses
@@ -80,7 +80,10 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
         raise db.StoreError(
             f"Chưa có cơ sở dữ liệu tại {path}. Chạy «make demo» (dữ liệu minh họa) hoặc nạp danh mục đơn vị."
         )
-    return db.connect(path, read_only=read_only())
+    con = db.connect(path, read_only=read_only())
+    # DuckDB's default is 80% of the machine; the app's figures need far less (bench/RESULTS.md: peak RSS).
+    con.execute(f"set memory_limit = '{int(settings.current().store_memory_mb)}MB'")
+    return con
 
 
 def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
