@@ -54,11 +54,10 @@ def _level(con: duckdb.DuckDBPyConnection, unit: str) -> tuple[bool, bool]:
     return bool(row["reports"].iloc[0]), bool(row["returns_below_or_self"].iloc[0])
 
 
-def _source(con: duckdb.DuckDBPyConnection, name: str, unit: str, by_child: bool = False) -> str:
-    """The named query to read: the roll-up of returns for units holding communes, branch rows below."""
+def _rollup(con: duckdb.DuckDBPyConnection, unit: str, by_child: bool = False) -> bool:
+    """Read the roll-up of returns (units holding communes), or every branch row (below a commune)."""
     reports, holds_returns = _level(con, unit)
-    use_rollup = holds_returns and not (by_child and reports)
-    return f"dashboard/{name}" if use_rollup else f"dashboard/{name}_branches"
+    return holds_returns and not (by_child and reports)
 
 
 def figures(
@@ -66,8 +65,8 @@ def figures(
 ) -> dict[str, float]:
     """Every metric for the unit's whole subtree over the span, in the given view of history."""
     df = queries.run(
-        con, _source(con, "metric_totals", unit), unit=unit, start=span.start, end=span.end, by_child=False,
-        history=history,
+        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=False,
+        history=history, rollup=_rollup(con, unit),
     )  # fmt: skip
     return dict(zip(df["metric"], df["value"], strict=True))
 
@@ -88,8 +87,8 @@ def figures_by_child(
     """One row per child unit (code, name, org_type) with a column per metric (0 where none reported)."""
     kids = children(con, unit, span, history, today)
     long = queries.run(
-        con, _source(con, "metric_totals", unit, by_child=True), unit=unit, start=span.start, end=span.end,
-        by_child=True, history=history,
+        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=True,
+        history=history, rollup=_rollup(con, unit, by_child=True),
     )  # fmt: skip
     wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
     out = kids.merge(wide, left_on="code", right_index=True, how="left")
@@ -176,8 +175,8 @@ def quarterly(
 ) -> pd.DataFrame:
     """One row per quarter from ``from_year`` to the last ended by ``until``, with a column per metric."""
     long = queries.run(
-        con, _source(con, "quarterly_series", unit), unit=unit, from_year=from_year, until=until, metrics=metrics,
-        history=history,
+        con, "dashboard/quarterly_series", unit=unit, from_year=from_year, until=until, metrics=metrics,
+        history=history, rollup=_rollup(con, unit),
     )  # fmt: skip
     if long.empty:
         return pd.DataFrame(columns=["year", "quarter", "label", *metrics])

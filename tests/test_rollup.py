@@ -51,8 +51,8 @@ def test_the_demo_rollup_equals_the_view(demo_con):
 def test_rollup_and_branch_rows_give_the_same_totals(demo_con, history, span, by_child):
     period = year_to(2025, 12) if span == "2025" else parse(span)
     args = {"unit": "MS", "start": period.start, "end": period.end, "by_child": by_child, "history": history}
-    fast = queries.run(demo_con, "dashboard/metric_totals", **args)
-    slow = queries.run(demo_con, "dashboard/metric_totals_branches", **args)
+    fast = queries.run(demo_con, "dashboard/metric_totals", **args, rollup=True)
+    slow = queries.run(demo_con, "dashboard/metric_totals", **args, rollup=False)
     assert len(fast) == len(slow) > 0
     assert fast["value"].tolist() == pytest.approx(slow["value"].tolist())
     assert fast[["group_code", "metric"]].values.tolist() == slow[["group_code", "metric"]].values.tolist()
@@ -61,7 +61,7 @@ def test_rollup_and_branch_rows_give_the_same_totals(demo_con, history, span, by
 def test_rollup_and_branch_rows_give_the_same_series(demo_con):
     args = {"unit": "X07", "from_year": 2024, "until": parse("2026-Q3").end, "history": "today",
             "metrics": ["admitted", "members_closing", "branch_members", "attendance_pct", "rating_good"]}  # fmt: skip
-    fast = queries.run(demo_con, "dashboard/quarterly_series", **args)
-    slow = queries.run(demo_con, "dashboard/quarterly_series_branches", **args)
+    fast = queries.run(demo_con, "dashboard/quarterly_series", **args, rollup=True)
+    slow = queries.run(demo_con, "dashboard/quarterly_series", **args, rollup=False)
     assert len(fast) == len(slow) > 0
     assert fast["value"].tolist() == pytest.approx(slow["value"].tolist())

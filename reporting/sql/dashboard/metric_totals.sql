@@ -1,8 +1,9 @@
--- grain: one row per group and metric over [$start, $end], in the $history view, read from the
--- roll-up of current returns (current_figures: one row per return and metric). A group is each child
--- of $unit (its whole subtree) when $by_child, else $unit's whole subtree; on today's units a
--- subtree also holds every closed unit whose figures passed into it (times its share). Groups must
--- hold reporting units (communes); below them metric_totals_branches.sql reads the branch rows.
+-- grain: one row per group and metric over [$start, $end], in the $history view. A group is each
+-- child of $unit (its whole subtree) when $by_child, else $unit's whole subtree; on today's units a
+-- subtree also holds every closed unit whose figures passed into it (times its share). With $rollup
+-- the figures come from the roll-up of current returns (current_figures: one row per return and
+-- metric, branch rows summed), for groups that hold reporting units; without it from every row of
+-- `observations`, for groups below a commune (its branches). A false $rollup skips the other scan.
 -- Flows add up; opening stocks come from each unit's first return in the span, other stocks and
 -- ratings from its last, summed over the units that existed at the span's start (openings) or end
 -- (the rest); percents are averaged over branch-periods.
@@ -17,12 +18,18 @@ with groups as (
 scope as (
     select g.group_code, m.unit_code, m.share
     from groups as g
-    join unit_map as m on m.history = $history and m.ancestor_code = g.group_code and m.sends
+    join unit_map as m on m.history = $history and m.ancestor_code = g.group_code and (m.sends or not $rollup)
+),
+
+source as (
+    select unit_code, period_start, period_end, metric, value, n from current_figures where $rollup
+    union all
+    select unit_code, period_start, period_end, metric, value, 1 as n from observations where not $rollup
 ),
 
 in_span as (
     select s.group_code, s.share, f.unit_code, f.metric, f.value, f.n, f.period_start, f.period_end
-    from current_figures as f
+    from source as f
     join scope as s using (unit_code)
     where f.period_start >= $start and f.period_end <= $end
 ),

@@ -1,11 +1,19 @@
 -- grain: one row per quarter from $from_year through $until and metric, for $unit's whole subtree in
--- the $history view, read from the roll-up of current returns (current_figures; below the communes
--- quarterly_series_branches.sql reads the branch rows): flows summed within the quarter (monthly
+-- the $history view, read from the roll-up of current returns when $rollup, else from every row of
+-- `observations` (below a commune; see metric_totals.sql): flows summed within the quarter (monthly
 -- returns roll up), stocks as at the quarter's last return (openings as at its first), counted from
 -- the units that existed when the quarter opened or closed (metric_totals.sql). Quarters not ended
 -- by $until are left out: a part-quarter would look like a collapse.
 with subtree as (
-    select unit_code, share from unit_map where history = $history and ancestor_code = $unit and sends
+    select unit_code, share
+    from unit_map
+    where history = $history and ancestor_code = $unit and (sends or not $rollup)
+),
+
+source as (
+    select unit_code, period_start, period_end, metric, value, n from current_figures where $rollup
+    union all
+    select unit_code, period_start, period_end, metric, value, 1 as n from observations where not $rollup
 ),
 
 obs as (
@@ -19,7 +27,7 @@ obs as (
         f.period_end,
         year(f.period_start) as year,
         quarter(f.period_start) as quarter
-    from current_figures as f
+    from source as f
     join subtree as t using (unit_code)
     where f.period_start >= make_date($from_year, 1, 1)
       and f.period_end <= $until
