@@ -43,8 +43,8 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
     today = date(span.end.year + 1, 1, 1)
     h = "today"  # the dashboards' default view of history
     return {
-        "metric_totals (unit)": {"name": "metric_totals", "unit": top, "start": span.start, "end": span.end, "by_child": False, "history": h, "rollup": True},
-        "metric_totals (children)": {"name": "metric_totals", "unit": top, "start": span.start, "end": span.end, "by_child": True, "history": h, "rollup": True},
+        "metric_totals (unit)": {"name": "metric_totals", "groups": [top], "start": span.start, "end": span.end, "history": h, "rollup": True},
+        "metric_totals (children)": {"name": "metric_totals", "groups": [c.code for c in tree.children(top)], "start": span.start, "end": span.end, "history": h, "rollup": True},
         "children": {"name": "children", "unit": top, "start": span.start, "end": span.end, "history": h, "today": today},
         "targets (children)": {"name": "targets", "groups": [c.code for c in tree.children(top)], "year": span.year, "history": h},
         "quarterly_series": {"name": "quarterly_series", "unit": top, "from_year": span.year - 2, "until": span.end,
@@ -52,7 +52,7 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
         "lagging_inputs": {"name": "lagging_inputs", "unit": top, "start": date(span.year, 1, 1), "end": span.end,
                            "reporting_types": sorted(REPORTING_ORG_TYPES), "history": h, "today": today},
         "branches_without_thematic": {"name": "branches_without_thematic", "unit": top, "start": span.start, "end": span.end, "history": h},
-        "branch_figures (a commune)": {"name": "branch_figures", "codes": branches, "start": span.start, "end": span.end, "history": h},
+        "metric_totals (a commune's branches)": {"name": "metric_totals", "groups": branches, "start": span.start, "end": span.end, "history": h, "rollup": False},
         "branch_quarters (a commune)": {"name": "branch_quarters", "codes": branches, "start": span.start, "end": span.end, "history": h},
         "unit_returns (a commune)": {"name": "unit_returns", "unit": commune},
         "years": {"name": "years"},

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -40,8 +41,9 @@ class Incoming:
     data: bytes
     received_at: datetime | None = None
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """Computed once: the archive, the store and the audit all ask for it."""
         return hashlib.sha256(self.data).hexdigest()
 
     @classmethod
@@ -296,11 +298,6 @@ def _store_group(
         con.unregister("superseded_pairs")
     audit_rows(con, loaded_by, [o for _, o in outcomes])
     return outcomes
-
-
-def audit(con: duckdb.DuckDBPyConnection, actor: str, outcome: LoadOutcome) -> None:
-    """One audit row for what happened to a file (inside the caller's transaction)."""
-    audit_rows(con, actor, [outcome])
 
 
 def audit_rows(con: duckdb.DuckDBPyConnection, actor: str, outcomes: list[LoadOutcome]) -> None:

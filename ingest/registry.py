@@ -279,24 +279,6 @@ def _lineage_cycles(by_old: dict[str, list[Succession]]) -> list[str]:
     return messages
 
 
-def parse_registry(
-    path: Path | str, existing: list[Unit] | None = None, successions: list[Succession] | None = None
-) -> list[Unit]:
-    """Read and check a registry file against the units (and lineage) already stored.
-
-    Rows replace stored units with the same code. Raises RegistryError listing
-    every problem (unknown parent, cycle, duplicate code, bad type or date, a
-    closed unit without successor).
-    """
-    parsed, rows, errors = units_from_records(read_table(path, REGISTRY_COLUMNS, labels=UNIT_LABELS))
-    merged = {u.code: u for u in existing or []}
-    merged.update(parsed)
-    errors.extend(check_structure(merged, list(successions or []), rows))
-    if errors:
-        raise RegistryError(errors)
-    return list(parsed.values())
-
-
 def _cycles(units: dict[str, Unit]) -> list[str]:
     """One message per cycle in the parent links."""
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
@@ -362,6 +344,7 @@ class RegistryChange:
     added: int
     changed: int
     successions: int
+    units: tuple[Unit, ...] = ()  # the units the rows gave, as checked
 
     def describe(self) -> str:
         return f"{self.added} đơn vị mới, {self.changed} đơn vị sửa đổi; bảng kế thừa có {self.successions} dòng"
@@ -406,6 +389,7 @@ def apply_registry(
         added=sum(code not in existing for code in parsed),
         changed=sum(code in existing and existing.get(code) != unit for code, unit in parsed.items()),
         successions=len(stored),
+        units=tuple(parsed.values()),
     )
     if dry_run:
         return change
@@ -461,9 +445,7 @@ def load_registry(
     unit_records, lineage_records = registry_records(path)
     if lineage is not None:
         lineage_records = read_table(lineage, LINEAGE_COLUMNS, labels=LINEAGE_LABELS)
-    apply_registry(con, unit_records, lineage_records, actor=actor, source=Path(path).name)
-    parsed, _, _ = units_from_records(unit_records)
-    return list(parsed.values())
+    return list(apply_registry(con, unit_records, lineage_records, actor=actor, source=Path(path).name).units)
 
 
 def load_lineage(con: duckdb.DuckDBPyConnection, path: Path | str, actor: str = "cli") -> int:

@@ -40,17 +40,15 @@ def read_table(
         if not path.exists():
             raise TableError([f"Không tìm thấy tệp {path}."])
         data = path.read_bytes()
-    if data[:4] == b"PK\x03\x04" or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        rows = _excel_rows(data, path.name, sheet)
-    else:
-        rows = _csv_rows(data, path.name)
-    where = f"Trang «{sheet}» của tệp {path.name}" if sheet and not _is_csv(data, path) else f"Tệp {path.name}"
+    excel = data[:4] == b"PK\x03\x04" or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}
+    rows = _excel_rows(data, path.name, sheet) if excel else _csv_rows(data, path.name)
+    where = f"Trang «{sheet}» của tệp {path.name}" if sheet and excel else f"Tệp {path.name}"
     if not rows:
         raise TableError([f"{where} không có dữ liệu."])
-    return records_from_rows(rows, required, where, labels)
+    return _records(rows, required, where, labels)
 
 
-def records_from_rows(
+def _records(
     rows: list[list[object]], required: list[str], where: str, labels: dict[str, str] | None = None
 ) -> list[dict[str, object]]:
     """Header row + data rows → records keyed by column code, with ``_row`` line numbers."""
@@ -81,10 +79,6 @@ def sheet_names(data: bytes) -> list[str]:
         return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
     except (CalamineError, ValueError, OSError):
         return []
-
-
-def _is_csv(data: bytes, path: Path) -> bool:
-    return not (data[:4] == b"PK\x03\x04" or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"})
 
 
 def _csv_rows(data: bytes, name: str) -> list[list[object]]:

@@ -65,8 +65,8 @@ def figures(
 ) -> dict[str, float]:
     """Every metric for the unit's whole subtree over the span, in the given view of history."""
     df = queries.run(
-        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=False,
-        history=history, rollup=_rollup(con, unit),
+        con, "dashboard/metric_totals", groups=[unit], start=span.start, end=span.end, history=history,
+        rollup=_rollup(con, unit),
     )  # fmt: skip
     return dict(zip(df["metric"], df["value"], strict=True))
 
@@ -87,7 +87,7 @@ def figures_by_child(
     """One row per child unit (code, name, org_type) with a column per metric (0 where none reported)."""
     kids = children(con, unit, span, history, today)
     long = queries.run(
-        con, "dashboard/metric_totals", unit=unit, start=span.start, end=span.end, by_child=True,
+        con, "dashboard/metric_totals", groups=kids["code"].tolist(), start=span.start, end=span.end,
         history=history, rollup=_rollup(con, unit, by_child=True),
     )  # fmt: skip
     wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
@@ -219,8 +219,10 @@ def branch_list(
     """
     pairs = branches_in(tree, unit, span, history, today)
     codes = [code for code, _ in pairs]
-    long = queries.run(con, "dashboard/branch_figures", codes=codes, start=span.start, end=span.end, history=history)
-    wide = long.pivot_table(index="unit_code", columns="metric", values="value", aggfunc="first")
+    long = queries.run(
+        con, "dashboard/metric_totals", groups=codes, start=span.start, end=span.end, history=history, rollup=False
+    )
+    wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
     per_quarter = queries.run(
         con, "dashboard/branch_quarters", codes=codes, start=span.start, end=span.end, history=history
     )

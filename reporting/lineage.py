@@ -152,10 +152,9 @@ def read_successions(con: duckdb.DuckDBPyConnection) -> list[Succession]:
 
 def rebuild_unit_map(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute ``unit_map`` from the registry and the lineage (inside the caller's transaction)."""
-    rows_ = con.execute("select code, parent_code, active_to is not null from units").fetchall()
-    parents = {code: parent for code, parent, _ in rows_}
-    closed = [code for code, _, ended in rows_ if ended]
-    rows = Lineage(parents, read_successions(con), closed).map_rows()
+    from reporting.units import UnitTree  # units.py builds on this module
+
+    rows = UnitTree.from_db(con).lineage.map_rows()
     frame = pd.DataFrame(rows, columns=["history", "ancestor_code", "unit_code", "share", "depth", "mapped"])
     con.execute("delete from unit_map")
     con.register("new_unit_map", frame)

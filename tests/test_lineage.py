@@ -256,13 +256,10 @@ def test_bad_lineage_is_refused_whole(history, tmp_path, lineage, message):
     before = con.execute("select * from unit_lineage order by 1, 2").fetchall()
     path = tmp_path / "bad.csv"
     path.write_text("predecessor_code,successor_code,effective_date,share\n" + lineage, encoding="utf-8")
-    from ingest.registry import load_lineage
-
     with pytest.raises(RegistryError) as exc:
         apply_registry(con, [], _records(path), actor="test", source="bad.csv", replace_lineage=True)
     assert any(message in m for m in exc.value.messages), exc.value.messages
     assert con.execute("select * from unit_lineage order by 1, 2").fetchall() == before
-    del load_lineage
 
 
 def _records(path):

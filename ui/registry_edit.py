@@ -24,7 +24,6 @@ from ingest.registry import (
     successions_from_records,
     target_records,
     targets_from_records,
-    units_from_records,
 )
 from ingest.registry_book import target_text
 from reporting.units import UnitTree
@@ -122,8 +121,7 @@ def check_upload(con: duckdb.DuckDBPyConnection, tree: UnitTree, name: str, raw:
     units, lineage = registry_records(name, data=raw)
     change = apply_registry(con, units, lineage, actor=actor, source=name, dry_run=True)
     rows = target_records(name, raw)
-    parsed, _, _ = units_from_records(units)
-    after = UnitTree([*{**tree.by_code, **parsed}.values()])  # targets may name units the file adds
+    after = UnitTree([*{**tree.by_code, **{u.code: u for u in change.units}}.values()])  # targets may name new units
     targets, errors = targets_from_records(rows, after) if rows else ([], [])
     if errors:
         raise RegistryError(errors)

@@ -29,17 +29,9 @@ where history = 'reported';
 
 -- How one unit's figures for a metric combine over the returns of a span, and how units then add
 -- up, per metrics.aggregate: flows sum; opening stocks come from each unit's first return, other
--- stocks and ratings from its last, summed over units; percents are averaged over returns.
-create or replace macro unit_parts(value, period_start, period_end) as {
-    'total': sum(value),
-    'first': arg_min(value, period_start),
-    'last': arg_max(value, period_end),
-    'mean': avg(value),
-    'n': count(value)
-};
-
--- The same parts from the roll-up of returns (current_figures): a branch metric's value is the sum
--- over a return's branch rows and n how many there were, so the mean is sum / n.
+-- stocks and ratings from its last, summed over units; percents are averaged over returns. Rows come
+-- from `observations` (n = 1) or from the roll-up of returns (current_figures: a branch metric's
+-- value is the sum over a return's branch rows and n how many there were), so the mean is sum / n.
 create or replace macro return_parts(value, n, period_start, period_end) as {
     'total': sum(value),
     'first': arg_min(value, period_start),

@@ -1,18 +1,14 @@
--- grain: one row per group and metric over [$start, $end], in the $history view. A group is each
--- child of $unit (its whole subtree) when $by_child, else $unit's whole subtree; on today's units a
--- subtree also holds every closed unit whose figures passed into it (times its share). With $rollup
--- the figures come from the roll-up of current returns (current_figures: one row per return and
--- metric, branch rows summed), for groups that hold reporting units; without it from every row of
--- `observations`, for groups below a commune (its branches). A false $rollup skips the other scan.
+-- grain: one row per group in $groups and metric over [$start, $end], in the $history view. A group
+-- is a unit's whole subtree (a unit, each of its children, or each branch of a commune); on today's
+-- units a subtree also holds every closed unit whose figures passed into it (times its share). With
+-- $rollup the figures come from the roll-up of current returns (current_figures: one row per return
+-- and metric, branch rows summed), for groups that hold reporting units; without it from every row
+-- of `observations`, for groups below a commune (branches). A false $rollup skips the other scan.
 -- Flows add up; opening stocks come from each unit's first return in the span, other stocks and
 -- ratings from its last, summed over the units that existed at the span's start (openings) or end
 -- (the rest); percents are averaged over branch-periods.
 with groups as (
-    select unit_code as group_code
-    from unit_map
-    where $by_child and history = $history and ancestor_code = $unit and depth = 1 and not mapped
-    union all
-    select $unit where not $by_child
+    select distinct unnest($groups) as group_code
 ),
 
 scope as (
