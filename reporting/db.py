@@ -133,7 +133,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return version
 
 
-_UNIT_MAP_VERSION = 8  # the migration that last changed unit_map's columns; older stores get it rebuilt once
+_UNIT_MAP_VERSION = 9  # the migration that last changed unit_map (columns or order); older stores get it rebuilt once
 
 
 def _build_unit_map(con: duckdb.DuckDBPyConnection) -> None:

@@ -158,11 +158,13 @@ def rebuild_unit_map(con: duckdb.DuckDBPyConnection) -> int:
     frame = pd.DataFrame(rows, columns=["history", "ancestor_code", "unit_code", "share", "depth", "mapped"])
     con.execute("delete from unit_map")
     con.register("new_unit_map", frame)
+    # Stored in (history, sends, ancestor_code, unit_code) order: the dashboards filter on the first
+    # three, and DuckDB's zone maps then read one row group of the country's million rows, not three.
     try:
         con.execute(
             "insert into unit_map select m.history, m.ancestor_code, m.unit_code, m.share, cast(m.depth as integer), "
             "m.mapped, coalesce(u.org_type in (select unnest($sending)), false) from new_unit_map as m "
-            "left join units as u on u.code = m.unit_code order by m.history, m.ancestor_code, m.unit_code",
+            "left join units as u on u.code = m.unit_code order by 1, 7, 2, 3",
             {"sending": sorted(REPORTING_ORG_TYPES)},
         )
     finally:

@@ -27,31 +27,41 @@ select ancestor_code, unit_code, depth
 from unit_map
 where history = 'reported';
 
--- How one unit's figures for a metric combine over the returns of a span, and how units then add
--- up, per metrics.aggregate: flows sum; opening stocks come from each unit's first return, other
--- stocks and ratings from its last, summed over units; percents are averaged over returns. Rows come
--- from `observations` (n = 1) or from the roll-up of returns (current_figures: a branch metric's
--- value is the sum over a return's branch rows and n how many there were), so the mean is sum / n.
-create or replace macro return_parts(value, n, period_start, period_end) as {
-    'total': sum(value),
-    'first': arg_min(value, period_start),
-    'last': arg_max(value, period_end),
-    'mean': sum(value) / sum(n),
-    'n': sum(n)
+-- How figures combine over the returns of a span and over the units of a group, per
+-- metrics.aggregate: flows sum; opening stocks come from each unit's first return in the span,
+-- other stocks and ratings from its last, summed over units; percents are averaged over returns.
+-- Rows come from `observations` (n = 1) or from the roll-up of returns (current_figures: a branch
+-- metric's value is the sum over a return's branch rows and n how many there were), so the mean is
+-- sum / n. Each unit counts with its share (below 1 only for a unit split among successors, seen on
+-- today's units).
+--
+-- Two steps. First, group the rows by group, metric and stock_key: flows and percents add up over
+-- the whole group at once (the key is null), a stock keeps one group per unit, because only that
+-- unit's first or last return counts. Grouping every row by unit cost twice as much at national
+-- scale (bench/RESULTS.md). Then combine_parts adds the groups up. Opening stocks count only from
+-- units that existed when the span opened, closing stocks only from units that still exist when it
+-- closes: across a merger the old communes give the opening and the new commune the closing, never both.
+create or replace macro stock_key(aggregate, unit_code) as
+    case when aggregate in ('first', 'last') then unit_code end;
+
+create or replace macro span_parts(value, n, share, period_start, period_end) as {
+    'total': sum(value * share),
+    'n': sum(n * share),
+    'first': arg_min(value * share, period_start),
+    'last': arg_max(value * share, period_end)
 };
 
--- Each unit counts with its share (below 1 only for a unit split among successors, seen on
--- today's units). Opening stocks count only from units that existed when the span opened, closing
--- stocks only from units that still exist when it closes: across a merger the old communes give
--- the opening and the new commune the closing, never both.
-create or replace macro combine_units(aggregate, parts, share, opens, closes) as cast(
+create or replace macro combine_parts(aggregate, parts, opens, closes) as cast(
     case any_value(aggregate)
-        when 'sum' then sum(parts.total * share)
-        when 'first' then sum(parts.first * share) filter (where opens)
-        when 'last' then sum(parts.last * share) filter (where closes)
-        else sum(parts.mean * parts.n * share) / sum(parts.n * share)
+        when 'sum' then sum(parts.total)
+        when 'first' then sum(parts.first) filter (where opens)
+        when 'last' then sum(parts.last) filter (where closes)
+        else sum(parts.total) / sum(parts.n)
     end as double
 );
+
+drop macro if exists return_parts;  -- replaced by span_parts (schema 8 stores still have them)
+drop macro if exists combine_units;
 
 -- Whether a unit existed on a day (null dates are open-ended).
 create or replace macro active_on(active_from, active_to, day) as

@@ -4,17 +4,18 @@
 -- $rollup the figures come from the roll-up of current returns (current_figures: one row per return
 -- and metric, branch rows summed), for groups that hold reporting units; without it from every row
 -- of `observations`, for groups below a commune (branches). A false $rollup skips the other scan.
--- Flows add up; opening stocks come from each unit's first return in the span, other stocks and
--- ratings from its last, summed over the units that existed at the span's start (openings) or end
--- (the rest); percents are averaged over branch-periods.
+-- How figures add up over returns and units: views.sql (stock_key, span_parts, combine_parts).
 with groups as (
     select distinct unnest($groups) as group_code
 ),
 
 scope as (
-    select g.group_code, m.unit_code, m.share
+    select g.group_code, m.unit_code, m.share,
+        active_on(u.active_from, u.active_to, $start) as opens,
+        active_on(u.active_from, u.active_to, $end) as closes
     from groups as g
     join unit_map as m on m.history = $history and m.ancestor_code = g.group_code and (m.sends or not $rollup)
+    join units as u on u.code = m.unit_code
 ),
 
 source as (
@@ -24,31 +25,25 @@ source as (
 ),
 
 in_span as (
-    select s.group_code, s.share, f.unit_code, f.metric, f.value, f.n, f.period_start, f.period_end
+    select s.group_code, s.unit_code, s.share, s.opens, s.closes, f.metric, m.aggregate, f.value, f.n,
+        f.period_start, f.period_end
     from source as f
     join scope as s using (unit_code)
+    join metrics as m on m.code = f.metric
     where f.period_start >= $start and f.period_end <= $end
 ),
 
-per_unit as (
-    select group_code, unit_code, metric, any_value(share) as share,
-        return_parts(value, n, period_start, period_end) as parts
+parts as (
+    select group_code, metric, any_value(aggregate) as aggregate, any_value(opens) as opens,
+        any_value(closes) as closes, span_parts(value, n, share, period_start, period_end) as parts
     from in_span
-    group by group_code, unit_code, metric
+    group by group_code, metric, stock_key(aggregate, unit_code)
 ),
 
 final as (
-    select
-        p.group_code,
-        p.metric,
-        combine_units(
-            m.aggregate, p.parts, p.share,
-            active_on(u.active_from, u.active_to, $start), active_on(u.active_from, u.active_to, $end)
-        ) as value
-    from per_unit as p
-    join metrics as m on m.code = p.metric
-    join units as u on u.code = p.unit_code
-    group by p.group_code, p.metric
+    select group_code, metric, combine_parts(aggregate, parts, opens, closes) as value
+    from parts
+    group by group_code, metric
 )
 
 select * from final
