@@ -9,7 +9,7 @@ from pathlib import Path
 
 from briefing.appendix import build_appendix
 from briefing.figures import gather
-from briefing.report import build_report
+from briefing.report import build_report, warm_charts
 from reporting import db
 from reporting.lineage import DEFAULT_HISTORY, HISTORIES
 from reporting.periods import PeriodError, parse
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Mã đơn vị «{args.unit}» không có trong danh mục.", file=sys.stderr)
         return 1
     today = date.fromisoformat(args.today) if args.today else date.today()
+    warm_charts()  # Chromium starts while the figures are gathered
     b = gather(con, tree, args.unit, period, today, args.history)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

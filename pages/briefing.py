@@ -15,6 +15,7 @@ if sel.unit.is_branch:
     st.info("Báo cáo quý được lập cho tỉnh ủy hoặc đảng ủy cấp xã; chọn đơn vị cấp trên ở thanh bên.")
     st.stop()
 
+data.warm_briefing()  # Chromium for the charts starts while the user chooses
 quarters = data.template_periods(sel.year)
 ended = [q for q in quarters if q.end < data.today()] or quarters
 period = st.selectbox("Quý", ended, format_func=lambda p: p.label, key="briefing_period")

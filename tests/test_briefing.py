@@ -8,6 +8,7 @@ from dataclasses import replace
 import docx
 import pandas as pd
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import load_workbook
 
 from briefing import text
@@ -85,6 +86,11 @@ def test_province_tables_and_charts(con):
         for r in expected.itertuples()
     ]
     total = [c.text for c in admissions.rows[-1].cells]
+    runs = [[c.paragraphs[0].runs[0] for c in r.cells] for r in admissions.rows[1:]]
+    assert all(r.font.bold for r in runs[-1]) and not any(r.font.bold for row in runs[:-1] for r in row)
+    assert {r.font.name for row in runs for r in row} == {"Times New Roman"}
+    alignments = [c.paragraphs[0].alignment for c in admissions.rows[-2].cells]
+    assert alignments == [WD_ALIGN_PARAGRAPH.LEFT] + [WD_ALIGN_PARAGRAPH.RIGHT] * 3
     assert total[:3] == ["Cộng", fmt_number(expected["admitted"].sum()), fmt_number(expected["target"].sum())]
     assert len(document.inline_shapes) == 2  # admissions against target, meeting ratings
 
@@ -108,7 +114,13 @@ def test_appendix_matches_the_queries(built, con):
     assert ws.cell(row=5 + len(per_unit), column=col).value == per_unit["inspect_member"].sum()
     assert ws.freeze_panes == "B5"
     assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
-    assert ws.cell(row=5, column=col).number_format == "#,##0"
+    last = 4 + len(per_unit)  # every row keeps its column's format, border and font, not just the first
+    for row in (5, last):
+        cell = ws.cell(row=row, column=col)
+        assert cell.number_format == "#,##0" and cell.border.left.style == "thin"
+        assert (cell.font.name, cell.font.size, cell.font.bold) == ("Times New Roman", 12, False)
+    assert ws.cell(row=last, column=1).number_format == "@"
+    assert ws.cell(row=last + 1, column=col).font.bold
 
 
 def _briefing(con, **figures) -> object:

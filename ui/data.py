@@ -327,6 +327,13 @@ def _briefing(path: str, unit: str, period_code: str, on: date, history: str) ->
     return build_report(b), build_appendix(b)
 
 
+def warm_briefing() -> None:
+    """Start the report's chart renderer in the background (the briefing page calls it when it opens)."""
+    from briefing.report import warm_charts
+
+    warm_charts()
+
+
 def briefing_report(unit: str, period: Period, history: str) -> bytes:
     _guard(unit)
     return _briefing(_store(), unit, period.code, today(), history)[0]
