@@ -6,7 +6,7 @@ import streamlit as st
 from access import locks, users
 from reporting.periods import quarter, year_to
 from ui import auth, data, filters, widgets
-from ui.format import fmt_datetime
+from ui.format import fmt_datetime, fmt_datetimes
 
 admin = auth.require("admin")
 sel = filters.current()
@@ -204,7 +204,7 @@ attempts = (
 )
 widgets.plain_table(
     attempts.assign(
-        attempted_at=attempts["attempted_at"].map(fmt_datetime),
+        attempted_at=fmt_datetimes(attempts["attempted_at"]),
         ok=attempts["ok"].map({True: "Thành công", False: "Không thành công"}),
     ),
     {"attempted_at": "Thời gian", "username": "Tên đăng nhập", "ok": "Kết quả", "source": "Địa chỉ"},

@@ -129,7 +129,7 @@ with targets_tab:
         "hoặc 7,5%). Tỷ lệ được quy ra số (làm tròn lên) khi có số đảng viên đầu năm; đơn vị hình thành do sáp nhập "
         "tính theo số đảng viên của các đơn vị cũ."
     )
-    codes = sorted(u.code for u in tree.by_code.values() if not u.is_branch)
+    labels = edit.target_unit_labels(tree)
     edited_targets = st.data_editor(
         edit.target_frame(data.cursor(), tree, year),
         key=f"registry_targets_{year}",
@@ -138,8 +138,7 @@ with targets_tab:
         width="stretch",
         column_config={
             "unit_code": st.column_config.SelectboxColumn(
-                TARGET_LABELS["unit_code"], options=codes, required=True,
-                format_func=lambda c: f"{c} – {tree.get(c).name}" if c in tree else c,
+                TARGET_LABELS["unit_code"], options=list(labels), required=True, format_func=lambda c: labels.get(c, c),
             ),
             "admission_target": st.column_config.TextColumn(TARGET_LABELS["admission_target"], required=True),
             "name": None,

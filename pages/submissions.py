@@ -7,7 +7,7 @@ from ingest.publish import read_only
 from ingest.uploads import UploadError, expand
 from reporting.submissions import DUE_DAYS
 from ui import auth, data, filters, nav, widgets
-from ui.format import fmt_datetime
+from ui.format import fmt_datetimes
 
 REMIND_SHOWN = 40  # the whole list is the grid above; a meeting reads the first few dozen
 sel = filters.current()
@@ -92,7 +92,7 @@ st.subheader("Các tệp đã nhận")
 versions = data.versions(sel.unit.code, sel.span)
 widgets.unit_table(
     versions.rename(columns={"unit_code": "code", "unit_name": "name"}).assign(
-        received_at=versions["received_at"].map(fmt_datetime),
+        received_at=fmt_datetimes(versions["received_at"]),
         status=versions["status"].map(widgets.STATUS_LABEL)
         + versions["superseded"].map({True: " (đã thay thế)", False: ""}),
     ),
@@ -113,7 +113,7 @@ if user.can("upload"):  # who did what: for the staff who receive returns, not f
     st.subheader("Nhật ký thao tác")
     log = data.audit_log(sel.unit.code)
     widgets.plain_table(
-        log.assign(logged_at=log["logged_at"].map(fmt_datetime)),
+        log.assign(logged_at=fmt_datetimes(log["logged_at"])),
         {
             "logged_at": "Thời gian",
             "actor": "Người thực hiện",

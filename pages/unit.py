@@ -5,7 +5,7 @@ import streamlit as st
 from reporting.catalog import ORG_TYPES
 from reporting.dashboard import indicator_history
 from ui import data, filters, nav, widgets
-from ui.format import fmt_date, fmt_datetime
+from ui.format import fmt_date, fmt_datetimes
 
 sel = filters.current()
 unit = sel.unit
@@ -61,7 +61,7 @@ elif returns.empty:
 else:
     widgets.plain_table(
         returns.assign(
-            received_at=returns["received_at"].map(fmt_datetime),
+            received_at=fmt_datetimes(returns["received_at"]),
             status=returns["status"].map(widgets.STATUS_LABEL)
             + returns["superseded_by"].notna().map({True: " (đã thay thế)", False: ""}),
         ),

@@ -64,6 +64,7 @@ class UnitTree:
             {u.code: u.parent_code for u in units}, successions, [u.code for u in units if u.active_to is not None]
         )
         self._today_children: dict[str, list[Unit]] | None = None
+        self._roots: list[Unit] | None = None
         self._children: dict[str, list[Unit]] = defaultdict(list)
         for unit in units:
             if unit.parent_code is not None:
@@ -91,10 +92,12 @@ class UnitTree:
         return list(self._children.get(code, ()))
 
     def roots(self) -> list[Unit]:
-        return sorted(
-            (u for u in self.by_code.values() if u.parent_code is None or u.parent_code not in self.by_code),
-            key=lambda u: u.code,
-        )
+        if self._roots is None:  # every page asks; the country has 135,000 units
+            self._roots = sorted(
+                (u for u in self.by_code.values() if u.parent_code is None or u.parent_code not in self.by_code),
+                key=lambda u: u.code,
+            )
+        return list(self._roots)
 
     def ancestors(self, code: str) -> list[Unit]:
         """From the root down to the unit's parent (for breadcrumbs)."""

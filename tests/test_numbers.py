@@ -32,3 +32,27 @@ def test_text_nfd_and_spaces():
     nfd = "Đa\u0309ng u\u0309y  xa\u0303 "
     assert clean_text(nfd) == "Đảng ủy xã"
     assert fold("  ĐẢNG VIÊN ") == fold("Đảng viên")
+
+
+def test_unit_links_and_date_columns():
+    from datetime import date, datetime
+    from urllib.parse import parse_qs, urlsplit
+
+    import pandas as pd
+
+    from reporting.periods import quarter
+    from reporting.units import Unit
+    from ui.filters import Selection
+    from ui.format import fmt_datetime, fmt_datetimes
+    from ui.nav import unit_url, unit_urls
+
+    sel = Selection(2026, "Q3", quarter(2026, 3), Unit("MS", "Tỉnh", "provincial_committee", None), date(2026, 11, 1))
+    codes = ["X07", "X07-CB01", "Đơn vị 1&2"]
+    links = unit_urls(codes, sel)
+    assert links[0] == unit_url("X07", sel)
+    for code, link in zip(codes, links, strict=True):
+        query = parse_qs(urlsplit(link).query)
+        assert urlsplit(link).path == "/don-vi"
+        assert query == {"year": ["2026"], "view": ["Q3"], "unit": [code], "history": ["today"]}
+    stamps = pd.Series([datetime(2026, 7, 9, 8, 5), None], dtype="datetime64[us]")
+    assert list(fmt_datetimes(stamps)) == [fmt_datetime(datetime(2026, 7, 9, 8, 5)), ""] == ["09/07/2026 08:05", ""]

@@ -6,6 +6,7 @@ the whole registry is checked, then written in one transaction with an audit row
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import duckdb
@@ -32,12 +33,42 @@ APP_SOURCE = "ứng dụng: bảng danh mục"
 TARGET_COLUMNS = ["unit_code", "admission_target", "name", "resolved", "opening"]
 
 
+# Frames and options derived from one registry tree, kept as long as the tree is (the app caches
+# the tree until the registry changes): the country's 135,000 units took 0.4 s a rerun to lay out.
+_per_tree: weakref.WeakKeyDictionary[UnitTree, dict[str, object]] = weakref.WeakKeyDictionary()
+
+
+def _memo(tree: UnitTree, key: str, build):
+    found = _per_tree.setdefault(tree, {})
+    if key not in found:
+        found[key] = build()
+    return found[key]
+
+
 def unit_frame(tree: UnitTree) -> pd.DataFrame:
-    rows = [
-        [u.code, u.name, u.org_type, u.parent_code, u.active_from, u.active_to, u.end_reason]
-        for u in sorted(tree.by_code.values(), key=lambda u: u.code)
-    ]
-    return pd.DataFrame(rows, columns=list(UNIT_LABELS))
+    """Every unit of the registry, by code (shared: callers filter, never change it in place)."""
+
+    def build() -> pd.DataFrame:
+        rows = [
+            [u.code, u.name, u.org_type, u.parent_code, u.active_from, u.active_to, u.end_reason]
+            for u in sorted(tree.by_code.values(), key=lambda u: u.code)
+        ]
+        return pd.DataFrame(rows, columns=list(UNIT_LABELS))
+
+    return _memo(tree, "units", build)
+
+
+def target_unit_labels(tree: UnitTree) -> dict[str, str]:
+    """The units a target can be set for (all but branches), code → "code – name", by code."""
+    return _memo(
+        tree,
+        "target_units",
+        lambda: {
+            u.code: f"{u.code} – {u.name}"
+            for u in sorted(tree.by_code.values(), key=lambda u: u.code)
+            if not u.is_branch
+        },
+    )
 
 
 def lineage_frame(tree: UnitTree) -> pd.DataFrame:

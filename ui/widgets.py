@@ -82,7 +82,7 @@ def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, *, 
     """
     shown = df.copy()
     shown["link"] = [
-        nav.unit_url(code, sel) + f"#{name}" for code, name in zip(shown["code"], shown["name"], strict=True)
+        f"{url}#{name}" for url, name in zip(nav.unit_urls(shown["code"], sel), shown["name"], strict=True)
     ]
     shown = shown[["link", *columns]]
     config: dict[str, object] = {"link": st.column_config.LinkColumn("Đơn vị", display_text=r"#(.*)$")}
