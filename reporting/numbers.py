@@ -9,6 +9,7 @@ guessing (Babel's strict mode).
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from decimal import Decimal
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
@@ -39,6 +40,13 @@ def fmt_number(value: float | int | Decimal | None, decimals: int = 0) -> str:
     """1234 -> "1.234"; 72.5 with decimals=1 -> "72,5"; None -> "–"."""
     if value is None:
         return "–"
+    return _format(value, decimals)
+
+
+@lru_cache(maxsize=8192)
+def _format(value: float | int | Decimal, decimals: int) -> str:
+    # Babel takes about 60 µs a number; a province's tables show 1,000-odd of them on every rerun,
+    # and most are small counts that repeat. Equal values (1, 1.0, Decimal("1")) format alike.
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=LOCALE)
 
