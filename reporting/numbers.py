@@ -9,8 +9,8 @@ guessing (Babel's strict mode).
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from ingest import demo
-from reporting import dashboard, db
+from reporting import dashboard, db, queries
 from reporting.lagging import LagSettings, admissions_reason, lagging_units, pace_words
 from reporting.periods import parse, quarters_in, view_span
 from reporting.submissions import submission_grid
@@ -161,3 +161,27 @@ def test_quarterly_series_stops_at_the_span(con):
     series = dashboard.quarterly(con, "MS", 2024, SPAN.end, ["admitted"])
     assert series["label"].iloc[-1] == "Q3/2026"  # the October monthly return does not make a Q4 point
     assert len(series) == 11
+
+
+def test_branches_without_thematic_counted_from_the_rows(con, raw):
+    """Per commune and quarter of Q3/2026: the branches that reported, and those with no thematic meeting."""
+    found = queries.run(
+        con, "dashboard/branches_without_thematic", unit="MS", start=SPAN.start, end=SPAN.end, history="reported"
+    )
+    q3 = within(raw, SPAN)
+    rows = q3[q3["metric"].isin(["thematic_meetings", "branch_members"]) & (q3["unit_code"] != q3["commune"])]
+    thematic = rows[rows["metric"] == "thematic_meetings"].groupby(["commune", "unit_code"])["value"].sum()
+    branches = rows.groupby("commune")["unit_code"].nunique()
+    without = (
+        rows[["commune", "unit_code"]]
+        .drop_duplicates()
+        .assign(t=lambda d: [thematic.get((c, u), 0) for c, u in zip(d["commune"], d["unit_code"], strict=True)])
+        .query("t == 0")
+        .groupby("commune")
+        .size()
+    )
+    assert len(found) == len(branches) > 0 and without.sum() > 0
+    for row in found.itertuples(index=False):
+        assert (row.year, row.quarter) == (2026, 3)
+        assert row.branches == branches[row.reporting_code]
+        assert row.without_thematic == without.get(row.reporting_code, 0)

@@ -10,19 +10,26 @@ with senders as (
     where m.history = $history and m.ancestor_code = $unit
 ),
 
+-- The current returns of the span first, then their branch rows: the join on submission_id lets
+-- DuckDB skip the row groups of other returns whatever its estimates (a fresh store had planned a
+-- scan of every branch row).
+returns as (
+    select s.submission_id, d.reporting_code, s.period_start
+    from current_submissions as s
+    join senders as d on d.sender_code = s.unit_code
+    where s.period_start >= $start and s.period_end <= $end
+),
+
 branch_quarters as (
     select
-        d.reporting_code,
-        o.unit_code as branch_code,
-        year(o.period_start) as year,
-        quarter(o.period_start) as quarter,
-        sum(o.value) filter (where o.metric = 'thematic_meetings') as thematic
-    from observations as o
-    join submissions as s using (submission_id)
-    join senders as d on d.sender_code = s.unit_code
-    where o.metric in ('thematic_meetings', 'branch_members')
-      and o.period_start >= $start
-      and o.period_end <= $end
+        r.reporting_code,
+        v.unit_code as branch_code,
+        year(r.period_start) as year,
+        quarter(r.period_start) as quarter,
+        sum(v.value) filter (where v.metric = 'thematic_meetings') as thematic
+    from submission_values as v
+    join returns as r using (submission_id)
+    where v.metric in ('thematic_meetings', 'branch_members')
     group by all
 )
 
