@@ -30,10 +30,10 @@ from reporting.dashboard import DISCIPLINE_FORMS
 from reporting.numbers import fmt_number, fmt_percent
 from ui import charts
 
-FONT = "Times New Roman"
-BODY_PT, TABLE_PT = 14, 13
 log = logging.getLogger(__name__)
 
+FONT = "Times New Roman"
+BODY_PT, TABLE_PT = 14, 13
 TEXT_WIDTH_CM = 16.0  # A4 21 cm less 3 cm left and 2 cm right
 
 

@@ -163,8 +163,8 @@ def rebuild_unit_map(con: duckdb.DuckDBPyConnection) -> int:
     try:
         con.execute(
             "insert into unit_map select m.history, m.ancestor_code, m.unit_code, m.share, cast(m.depth as integer), "
-            "m.mapped, coalesce(u.org_type in (select unnest($sending)), false) from new_unit_map as m "
-            "left join units as u on u.code = m.unit_code order by 1, 7, 2, 3",
+            "m.mapped, coalesce(u.org_type in (select unnest($sending)), false) as sends from new_unit_map as m "
+            "left join units as u on u.code = m.unit_code order by m.history, sends, m.ancestor_code, m.unit_code",
             {"sending": sorted(REPORTING_ORG_TYPES)},
         )
     finally:
