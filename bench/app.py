@@ -48,7 +48,7 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
         "children": {"name": "children", "unit": top, "start": span.start, "end": span.end, "history": h, "today": today},
         "targets (children)": {"name": "targets", "groups": [c.code for c in tree.children(top)], "year": span.year, "history": h},
         "quarterly_series": {"name": "quarterly_series", "unit": top, "from_year": span.year - 2, "until": span.end,
-                             "metrics": ["admitted", "inspect_org", "members_closing"], "history": h, "rollup": True},
+                             "metrics": ["admitted", "inspect_org", "members_closing"], "history": h},
         "lagging_inputs": {"name": "lagging_inputs", "unit": top, "start": date(span.year, 1, 1), "end": span.end,
                            "reporting_types": sorted(REPORTING_ORG_TYPES), "history": h, "today": today},
         "branches_without_thematic": {"name": "branches_without_thematic", "unit": top, "start": span.start, "end": span.end, "history": h},

@@ -21,6 +21,7 @@ from reporting import db
 from reporting.catalog import METRICS
 from reporting.lineage import rebuild_unit_map
 from reporting.periods import Period, month, quarter
+from reporting.rollup import rebuild_quarters
 from reporting.units import UnitTree
 
 BENCH_USER = "bench"
@@ -162,6 +163,7 @@ def build_scale_store(path: Path, scale: Scale) -> dict[str, float]:
         order by s.period_start, s.unit_code, v.metric
         """
     )
+    rebuild_quarters(con)
     values_seconds = time.perf_counter() - t_values
     con.unregister("scale_ranges")
     years = sorted({p.year for p in scale.periods})

@@ -159,8 +159,10 @@ def _read_keyed(
 
 def _read_branches(raw: RawReturn, book: CalamineWorkbook, sheet_name: str, codes: list[str]) -> None:
     rows = _rows(raw, book, sheet_name)
+    # The header key is ASCII without spaces: stripping matches it as clean_text would (tens of rows, every cell).
+    key = layout.BRANCH_CODE_KEY
     header_at = next(
-        (r for r, row in enumerate(rows) if any(clean_text(v) == layout.BRANCH_CODE_KEY for v in row)), None
+        (r for r, row in enumerate(rows) if any(isinstance(v, str) and v.strip() == key for v in row)), None
     )
     if header_at is None:
         raw.problems.append(
@@ -183,23 +185,37 @@ def _read_branches(raw: RawReturn, book: CalamineWorkbook, sheet_name: str, code
             )
     code_col = columns[layout.BRANCH_CODE_KEY]
     name_col = columns.get(layout.BRANCH_NAME_KEY, code_col + 1)
+    # One loop over ~40 rows × ~10 cells per return, the hottest of the read: column letters are
+    # looked up once and a blank is tested inline (as _blank_to_none does).
+    wanted = [(code, columns[code], layout.column_letter(columns[code])) for code in codes if code in columns]
+    code_letter, name_letter = layout.column_letter(code_col), layout.column_letter(name_col)
     for r in range(header_at + 1, len(rows)):
         row = rows[r]
-
-        def cell(c: int, r: int = r, row: list[object] = row) -> RawCell:
-            return RawCell(sheet_name, layout.cell_ref(r, c), _blank_to_none(row[c]) if c < len(row) else None)
-
-        code_cell = cell(code_col)
-        if code_cell.value is None:
+        width = len(row)
+        number = str(r + 1)
+        code_value = _blank_to_none(row[code_col]) if code_col < width else None
+        if code_value is None:
             if any(_blank_to_none(v) is not None for v in row):
                 raw.problems.append(
                     error(
                         "branch_code_missing",
                         "Dòng có số liệu nhưng không có mã chi bộ. Ghi lại mã chi bộ theo mẫu hoặc xóa dòng này.",
                         sheet_name,
-                        code_cell.ref,
+                        code_letter + number,
                     )
                 )
             continue
-        values = {code: cell(columns[code]) for code in codes if code in columns}
-        raw.branches.append(RawBranch(code_cell, cell(name_col), values))
+        values = {}
+        for code, c, letter in wanted:
+            value = row[c] if c < width else None
+            if isinstance(value, str) and not value.strip():
+                value = None
+            values[code] = RawCell(sheet_name, letter + number, value)
+        name_value = _blank_to_none(row[name_col]) if name_col < width else None
+        raw.branches.append(
+            RawBranch(
+                RawCell(sheet_name, code_letter + number, code_value),
+                RawCell(sheet_name, name_letter + number, name_value),
+                values,
+            )
+        )

@@ -174,10 +174,8 @@ def quarterly(
     history: str = DEFAULT_HISTORY,
 ) -> pd.DataFrame:
     """One row per quarter from ``from_year`` to the last ended by ``until``, with a column per metric."""
-    long = queries.run(
-        con, "dashboard/quarterly_series", unit=unit, from_year=from_year, until=until, metrics=metrics,
-        history=history, rollup=_rollup(con, unit),
-    )  # fmt: skip
+    name = "dashboard/quarterly_series" if _rollup(con, unit) else "dashboard/quarterly_series_rows"
+    long = queries.run(con, name, unit=unit, from_year=from_year, until=until, metrics=metrics, history=history)
     if long.empty:
         return pd.DataFrame(columns=["year", "quarter", "label", *metrics])
     wide = long.pivot_table(index=["year", "quarter"], columns="metric", values="value", aggfunc="first")

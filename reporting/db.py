@@ -128,20 +128,26 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         version = number
     con.execute(sql_text("views.sql"))
     _sync_metrics(con)
+    # Derived tables a migration changed are computed once, by the code that maintains them.
     if started < _UNIT_MAP_VERSION <= version:
-        _build_unit_map(con)
+        from reporting.lineage import rebuild_unit_map
+
+        _in_transaction(con, rebuild_unit_map)
+    if started < _QUARTERS_VERSION <= version:
+        from reporting.rollup import rebuild_quarters
+
+        _in_transaction(con, rebuild_quarters)
     return version
 
 
 _UNIT_MAP_VERSION = 9  # the migration that last changed unit_map (columns or order); older stores get it rebuilt once
+_QUARTERS_VERSION = 10  # the migration that added quarter_figures; older stores get it filled once
 
 
-def _build_unit_map(con: duckdb.DuckDBPyConnection) -> None:
-    from reporting.lineage import rebuild_unit_map
-
+def _in_transaction(con: duckdb.DuckDBPyConnection, build) -> None:
     con.execute("begin transaction")
     try:
-        rebuild_unit_map(con)
+        build(con)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -3,6 +3,9 @@ and the dashboards read the same figures from it as from every branch row."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date, timedelta
+
 import pytest
 
 from reporting import db, queries
@@ -14,6 +17,42 @@ FROM_VIEW = """
     select o.submission_id, o.metric, sum(o.value), count(*)
     from observations as o group by all order by all
 """
+
+
+QUARTERS = "select unit_code, quarter_start, quarter_end, metric, total, n, first, last from quarter_figures"
+
+
+def quarters_from_the_view(con) -> dict:
+    """The quarter roll-up computed in Python from `observations`: per reporting unit, quarter and metric,
+    the sum of its returns (each a sum over its rows), how many rows, and its first and last return's figure."""
+    per_return: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0])
+    for unit, start, end, metric, value in con.execute(
+        "select s.unit_code, o.period_start, o.period_end, o.metric, o.value "
+        "from observations as o join submissions as s using (submission_id)"
+    ).fetchall():
+        per_return[(unit, start, end, metric)][0] += value
+        per_return[(unit, start, end, metric)][1] += 1
+    found: dict[tuple, dict] = {}
+    for (unit, start, _end, metric), (total, n) in sorted(per_return.items()):
+        first_day = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+        row = found.setdefault((unit, first_day, metric), {"total": 0.0, "n": 0, "first": total, "last": total})
+        row["total"] += total
+        row["n"] += n
+        row["last"] = total  # sorted by start: the last one seen ends the quarter
+    return found
+
+
+def assert_quarters_match_the_view(con) -> None:
+    expected = quarters_from_the_view(con)
+    stored = {
+        (u, q, m): (end, total, n, first, last)
+        for u, q, end, m, total, n, first, last in con.execute(QUARTERS).fetchall()
+    }
+    assert stored.keys() == expected.keys()
+    for key, (end, total, n, first, last) in stored.items():
+        want = expected[key]
+        assert (total, n, first, last) == pytest.approx((want["total"], want["n"], want["first"], want["last"])), key
+        assert end.month % 3 == 0 and (end + timedelta(days=1)).day == 1 and end.year == key[1].year
 
 
 def test_the_rollup_follows_loads_and_replacements(store, make_return, tmp_path):
@@ -32,6 +71,38 @@ def test_the_rollup_follows_loads_and_replacements(store, make_return, tmp_path)
     assert store.execute(ROLLUP).fetchall() == store.execute(FROM_VIEW).fetchall()
     ids = {r[0] for r in store.execute(ROLLUP).fetchall()}
     assert len(ids) == 2  # the replaced version left the roll-up
+    assert_quarters_match_the_view(store)
+
+
+def test_the_quarter_rollup_follows_monthly_returns_and_replacements(store, make_return, tmp_path):
+    """Two months of one quarter make one row per metric: flows add up, the opening is July's, the
+    closing August's; replacing August changes that quarter's row and no other."""
+    from ingest.load import Incoming, load_files
+
+    def load(path):
+        return load_files(store, [Incoming.from_path(path)], archive=tmp_path / "archive")[0]
+
+    assert load(make_return(payload("2025-07"))).action == "loaded"
+    august = payload("2025-08")
+    august["values"].update(members_opening=104, probationary_opening=8, members_closing=108, probationary_closing=10)
+    august["branches"]["X1-B1"]["branch_members"] = 44
+    assert load(make_return(august)).action == "loaded"
+    assert load(make_return(payload("2026-Q1"))).action == "loaded"
+    assert_quarters_match_the_view(store)
+    august["values"]["admitted"] += 2
+    august["values"].update(members_closing=110, probationary_closing=12)
+    august["branches"]["X1-B1"]["branch_members"] = 46
+    assert load(make_return(august)).action == "replaced"
+    assert_quarters_match_the_view(store)
+    row = dict(store.execute(
+        "select metric, [total, first, last] from quarter_figures where unit_code = 'X1' and quarter_start = '2025-07-01'"
+    ).fetchall())  # fmt: skip
+    july_admitted = payload("2025-07")["values"]["admitted"]
+    assert row["admitted"][0] == july_admitted + august["values"]["admitted"]
+    assert (
+        row["members_closing"][2] == 110
+        and row["members_opening"][1] == payload("2025-07")["values"]["members_opening"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +114,7 @@ def demo_con(demo_store):
 
 def test_the_demo_rollup_equals_the_view(demo_con):
     assert demo_con.execute(ROLLUP).fetchall() == demo_con.execute(FROM_VIEW).fetchall()
+    assert_quarters_match_the_view(demo_con)
 
 
 @pytest.mark.parametrize("history", ["today", "reported"])
@@ -64,10 +136,34 @@ def test_rollup_and_branch_rows_give_the_same_totals(demo_con, history, span, by
     assert fast[["group_code", "metric"]].values.tolist() == slow[["group_code", "metric"]].values.tolist()
 
 
-def test_rollup_and_branch_rows_give_the_same_series(demo_con):
-    args = {"unit": "X07", "from_year": 2024, "until": parse("2026-Q3").end, "history": "today",
-            "metrics": ["admitted", "members_closing", "branch_members", "attendance_pct", "rating_good"]}  # fmt: skip
-    fast = queries.run(demo_con, "dashboard/quarterly_series", **args, rollup=True)
-    slow = queries.run(demo_con, "dashboard/quarterly_series", **args, rollup=False)
+@pytest.mark.parametrize("history", ["today", "reported"])
+@pytest.mark.parametrize("unit", ["MS", "X07"])
+@pytest.mark.parametrize("until", [parse("2026-Q3").end, date(2026, 8, 20)])
+def test_rollup_and_branch_rows_give_the_same_series(demo_con, history, unit, until):
+    metrics = ["admitted", "members_opening", "members_closing", "branch_members", "attendance_pct", "rating_good"]
+    args = {"unit": unit, "from_year": 2024, "until": until, "history": history, "metrics": metrics}
+    fast = queries.run(demo_con, "dashboard/quarterly_series", **args)
+    slow = queries.run(demo_con, "dashboard/quarterly_series_rows", **args)
     assert len(fast) == len(slow) > 0
     assert fast["value"].tolist() == pytest.approx(slow["value"].tolist())
+
+
+def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(store, make_return, tmp_path):
+    from ingest.load import Incoming, load_files
+
+    for period in ("2026-Q1", "2025-07"):
+        load_files(store, [Incoming.from_path(make_return(payload(period)))], archive=tmp_path / "archive")
+    path = store.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    store.execute("drop table quarter_figures")
+    store.execute("delete from schema_version where version >= 10")
+    store.execute("checkpoint")
+    store.close()
+    with pytest.raises(db.StoreError):
+        db.connect(path, read_only=True)  # a reader asks for the upgrade
+    upgraded = db.connect(path)
+    try:
+        assert db.current_version(upgraded) == db.SCHEMA_VERSION
+        assert upgraded.execute("select count(distinct quarter_start) from quarter_figures").fetchone()[0] == 2
+        assert_quarters_match_the_view(upgraded)
+    finally:
+        upgraded.close()

@@ -51,17 +51,31 @@ create or replace macro span_parts(value, n, share, period_start, period_end) as
     'last': arg_max(value * share, period_end)
 };
 
-create or replace macro combine_parts(aggregate, parts, opens, closes) as cast(
-    case any_value(aggregate)
-        when 'sum' then sum(parts.total)
-        when 'first' then sum(parts.first) filter (where opens)
-        when 'last' then sum(parts.last) filter (where closes)
-        else sum(parts.total) / sum(parts.n)
-    end as double
+-- The figure a metric's aggregate takes from parts already added up over a group's units (the
+-- quarter roll-up gives them without the struct of span_parts).
+create or replace macro pick_part(aggregate, total, n, first, last) as cast(
+    case aggregate when 'sum' then total when 'first' then first when 'last' then last else total / n end
+    as double
+);
+
+create or replace macro combine_parts(aggregate, parts, opens, closes) as pick_part(
+    any_value(aggregate),
+    sum(parts.total),
+    sum(parts.n),
+    sum(parts.first) filter (where opens),
+    sum(parts.last) filter (where closes)
 );
 
 drop macro if exists return_parts;  -- replaced by span_parts (schema 8 stores still have them)
 drop macro if exists combine_units;
+
+-- The first day after the last calendar quarter that has ended by `day` (the day itself when it
+-- ends a quarter).
+create or replace macro after_ended_quarters(day) as
+    case
+        when day = last_day(make_date(year(day), quarter(day) * 3, 1)) then day + 1
+        else make_date(year(day), quarter(day) * 3 - 2, 1)
+    end;
 
 -- Whether a unit existed on a day (null dates are open-ended).
 create or replace macro active_on(active_from, active_to, day) as

@@ -1,0 +1,46 @@
+"""The quarter roll-up (quarter_figures): kept equal to current_figures grouped by unit and quarter.
+
+current_figures gets a return's rows when it loads and loses them when a new version supersedes
+it (ingest/load.py); every quarter whose returns changed is then computed again from it here, in
+the same transaction. tests/test_rollup.py holds the two tables to each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import duckdb
+
+from reporting.db import sql_text
+
+
+def quarter_of(day: date) -> date:
+    """The first day of the calendar quarter holding ``day``."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def refresh_quarters(con: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, date]]) -> None:
+    """Compute again the (reporting unit, quarter start) pairs whose returns changed, inside the
+    caller's transaction."""
+    pairs = [{"unit": unit, "quarter": quarter} for unit, quarter in sorted(set(keys))]
+    if not pairs:
+        return
+    units = sorted({pair["unit"] for pair in pairs})
+    con.execute(
+        "delete from quarter_figures where unit_code in (select unnest($units)) "
+        "and {'unit': unit_code, 'quarter': quarter_start} in (select unnest($keys))",
+        {"units": units, "keys": pairs},
+    )
+    con.execute(
+        f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}",
+        {"all": False, "units": units, "keys": pairs},
+    )
+
+
+def rebuild_quarters(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill the table from the whole roll-up (a store reaching schema 10, a generated store)."""
+    con.execute("delete from quarter_figures")
+    con.execute(
+        f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}", {"all": True, "units": [], "keys": []}
+    )
