@@ -21,26 +21,24 @@ def quarter_of(day: date) -> date:
 
 
 def refresh_quarters(con: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, date]]) -> None:
-    """Compute again the (reporting unit, quarter start) pairs whose returns changed, inside the
-    caller's transaction."""
-    pairs = [{"unit": unit, "quarter": quarter} for unit, quarter in sorted(set(keys))]
+    """Compute again the quarters whose returns changed, given as (reporting unit, quarter start),
+    inside the caller's transaction. Every quarter of every unit named is computed again (a batch is
+    mostly one quarter): more than changed, never less, and the same rows as a full rebuild."""
+    pairs = set(keys)
     if not pairs:
         return
-    units = sorted({pair["unit"] for pair in pairs})
+    params = {"units": sorted({u for u, _ in pairs}), "quarters": sorted({q for _, q in pairs})}
     con.execute(
-        "delete from quarter_figures where unit_code in (select unnest($units)) "
-        "and {'unit': unit_code, 'quarter': quarter_start} in (select unnest($keys))",
-        {"units": units, "keys": pairs},
+        "delete from quarter_figures where list_contains($units, unit_code) and list_contains($quarters, quarter_start)",
+        params,
     )
-    con.execute(
-        f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}",
-        {"all": False, "units": units, "keys": pairs},
-    )
+    con.execute(f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}", {"all": False, **params})
 
 
 def rebuild_quarters(con: duckdb.DuckDBPyConnection) -> None:
     """Fill the table from the whole roll-up (a store reaching schema 10, a generated store)."""
     con.execute("delete from quarter_figures")
     con.execute(
-        f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}", {"all": True, "units": [], "keys": []}
+        f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}",
+        {"all": True, "units": [], "quarters": []},
     )

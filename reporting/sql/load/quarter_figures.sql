@@ -1,8 +1,7 @@
 -- grain: one row per reporting unit, calendar quarter and metric of the roll-up of current returns,
--- for every quarter when $all, else for the (unit, quarter) pairs in $keys (their units in $units,
--- which a scan filters by cheaply): the parts span_parts
--- (views.sql) would take from the unit's returns in that quarter, before the unit's share. Stored
--- in metric order, so that a series of a few metrics reads a few row groups.
+-- for every quarter when $all, else for each unit in $units and quarter (its first day) in $quarters:
+-- the parts span_parts (views.sql) would take from the unit's returns in that quarter, before the
+-- unit's share. Stored in metric order, so that a series of a few metrics reads a few row groups.
 with figures as (
     select *, cast(date_trunc('quarter', period_start) as date) as quarter_start
     from current_figures
@@ -18,6 +17,6 @@ select
     arg_min(value, period_start) as first,
     arg_max(value, period_end) as last
 from figures
-where $all or (unit_code in (select unnest($units)) and {'unit': unit_code, 'quarter': quarter_start} in (select unnest($keys)))
+where $all or (list_contains($units, unit_code) and list_contains($quarters, quarter_start))
 group by unit_code, quarter_start, metric
 order by metric, quarter_start, unit_code
