@@ -28,7 +28,8 @@ from ingest.findings import error
 from ingest.read import RawReturn, read_return
 from ingest.registry import resolve_targets
 from ingest.validate import CheckResult, CheckSettings, check_return
-from reporting.rollup import quarter_of, refresh_quarters
+from reporting.periods import quarter
+from reporting.rollup import refresh_quarters
 from reporting.units import UnitTree
 
 Action = Literal["loaded", "replaced", "unchanged", "rejected"]
@@ -298,7 +299,9 @@ def _store_group(
         con.execute("delete from current_figures where submission_id in (select old_id from superseded_pairs)")
         con.unregister("superseded_pairs")
     # A replaced version is of the same unit and period as the new one: the new ones name every quarter changed.
-    refresh_quarters(con, [(result.unit_code, quarter_of(result.period.start)) for _, result in accepted])
+    refresh_quarters(
+        con, [(result.unit_code, quarter(result.period.year, result.period.quarter).start) for _, result in accepted]
+    )
     audit_rows(con, loaded_by, [o for _, o in outcomes])
     return outcomes
 

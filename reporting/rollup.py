@@ -15,11 +15,6 @@ import duckdb
 from reporting.db import sql_text
 
 
-def quarter_of(day: date) -> date:
-    """The first day of the calendar quarter holding ``day``."""
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 def refresh_quarters(con: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, date]]) -> None:
     """Compute again the quarters whose returns changed, given as (reporting unit, quarter start),
     inside the caller's transaction. Every quarter of every unit named is computed again (a batch is

@@ -12,6 +12,7 @@ import pytest
 
 from ingest.demo import build_demo
 from ingest.fill import fill_template
+from ingest.load import Incoming, LoadOutcome, load_files
 from ingest.registry import load_registry, load_targets
 from ingest.template import template_bytes
 from reporting import db
@@ -85,6 +86,11 @@ YEAR_END_VALUES = {
     "member_rating_not_completed": 2,
     "member_not_rated": 4,
 }
+
+
+def load(store, *paths: Path) -> list[LoadOutcome]:
+    """Load returns from files as the CLI does: archived beside the store, checked as of TODAY."""
+    return load_files(store, [Incoming.from_path(p) for p in paths], archive=db.archive_dir(), today=TODAY)
 
 
 def payload(period: str = "2026-Q2", unit: str = "X1", year_end: bool = False) -> dict:

@@ -4,13 +4,8 @@ import hashlib
 import json
 
 from ingest.cli import main
-from ingest.load import Incoming, load_files
 from reporting import db
-from tests.conftest import TODAY, payload
-
-
-def load(store, *paths):
-    return load_files(store, [Incoming.from_path(p) for p in paths], archive=db.archive_dir(), today=TODAY)
+from tests.conftest import TODAY, load, payload
 
 
 def observations(store):

@@ -10,7 +10,7 @@ import pytest
 
 from reporting import db, queries
 from reporting.periods import parse, year_to
-from tests.conftest import payload
+from tests.conftest import load, payload
 
 ROLLUP = "select submission_id, metric, value, n from current_figures order by all"
 FROM_VIEW = """
@@ -55,44 +55,39 @@ def assert_quarters_match_the_view(con) -> None:
         assert end.month % 3 == 0 and (end + timedelta(days=1)).day == 1 and end.year == key[1].year
 
 
-def test_the_rollup_follows_loads_and_replacements(store, make_return, tmp_path):
-    from ingest.load import Incoming, load_files
+@pytest.fixture
+def load_one(store):
+    return lambda path: load(store, path)[0]
 
-    def load(path):
-        return load_files(store, [Incoming.from_path(path)], archive=tmp_path / "archive")[0]
 
-    assert load(make_return(payload("2026-Q1"))).action == "loaded"
+def test_the_rollup_follows_loads_and_replacements(store, make_return, load_one):
+    assert load_one(make_return(payload("2026-Q1"))).action == "loaded"
     second = payload("2026-Q2")
     second["values"].update(members_opening=104, probationary_opening=8, members_closing=108, probationary_closing=10)
     second["branches"]["X1-B1"]["branch_members"] = 44
-    assert load(make_return(second)).action == "loaded"
+    assert load_one(make_return(second)).action == "loaded"
     second["values"]["inspect_member"] = 9
-    assert load(make_return(second)).action == "replaced"
+    assert load_one(make_return(second)).action == "replaced"
     assert store.execute(ROLLUP).fetchall() == store.execute(FROM_VIEW).fetchall()
     ids = {r[0] for r in store.execute(ROLLUP).fetchall()}
     assert len(ids) == 2  # the replaced version left the roll-up
     assert_quarters_match_the_view(store)
 
 
-def test_the_quarter_rollup_follows_monthly_returns_and_replacements(store, make_return, tmp_path):
+def test_the_quarter_rollup_follows_monthly_returns_and_replacements(store, make_return, load_one):
     """Two months of one quarter make one row per metric: flows add up, the opening is July's, the
     closing August's; replacing August changes that quarter's row and no other."""
-    from ingest.load import Incoming, load_files
-
-    def load(path):
-        return load_files(store, [Incoming.from_path(path)], archive=tmp_path / "archive")[0]
-
-    assert load(make_return(payload("2025-07"))).action == "loaded"
+    assert load_one(make_return(payload("2025-07"))).action == "loaded"
     august = payload("2025-08")
     august["values"].update(members_opening=104, probationary_opening=8, members_closing=108, probationary_closing=10)
     august["branches"]["X1-B1"]["branch_members"] = 44
-    assert load(make_return(august)).action == "loaded"
-    assert load(make_return(payload("2026-Q1"))).action == "loaded"
+    assert load_one(make_return(august)).action == "loaded"
+    assert load_one(make_return(payload("2026-Q1"))).action == "loaded"
     assert_quarters_match_the_view(store)
     august["values"]["admitted"] += 2
     august["values"].update(members_closing=110, probationary_closing=12)
     august["branches"]["X1-B1"]["branch_members"] = 46
-    assert load(make_return(august)).action == "replaced"
+    assert load_one(make_return(august)).action == "replaced"
     assert_quarters_match_the_view(store)
     row = dict(store.execute(
         "select metric, [total, first, last] from quarter_figures where unit_code = 'X1' and quarter_start = '2025-07-01'"
@@ -148,11 +143,9 @@ def test_rollup_and_branch_rows_give_the_same_series(demo_con, history, unit, un
     assert fast["value"].tolist() == pytest.approx(slow["value"].tolist())
 
 
-def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(store, make_return, tmp_path):
-    from ingest.load import Incoming, load_files
-
+def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(store, make_return):
     for period in ("2026-Q1", "2025-07"):
-        load_files(store, [Incoming.from_path(make_return(payload(period)))], archive=tmp_path / "archive")
+        load(store, make_return(payload(period)))
     path = store.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
     store.execute("drop table quarter_figures")
     store.execute("delete from schema_version where version >= 10")
