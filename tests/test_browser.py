@@ -293,6 +293,8 @@ def test_a_commune_clerk_reaches_nothing_outside_their_commune(browser, server, 
         for unit in ("X04", "MS", "NOPE"):
             page.goto(f"{server}/{'' if file == PAGES[0][0] else path}?unit={unit}")
             _ready(page)
+            # Under load the app can look idle before its script has started: wait for the refusal itself.
+            page.get_by_test_id("stAlertContentError").first.wait_for(timeout=30_000)
             assert page.get_by_test_id("stAlertContentError").count() == 1, (path, unit)
             _no_data_shown(page)
     _shot(page, "clerk-refused")
