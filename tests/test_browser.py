@@ -109,6 +109,16 @@ def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     _ready(page)
 
 
+def wait_signed_in(page, heading: str) -> None:
+    """The page the address named is shown and the browser holds the session cookie.
+
+    The cookie is written by a script in the first signed-in render, which can run
+    after the heading paints; a reload or a new address before it would be signed out.
+    """
+    page.get_by_role("heading", name=heading, level=1).wait_for(timeout=60_000)
+    page.wait_for_function("document.cookie.includes('ms_session=')")
+
+
 @pytest.fixture(scope="module")
 def admin(browser, server):
     """A browser profile signed in once as the demo's province administrator (the cookie keeps it)."""
@@ -116,8 +126,7 @@ def admin(browser, server):
     page = context.new_page()
     page.goto(server)
     sign_in(page, "bantochuc")
-    page.get_by_role("heading", name="Tổng quan", level=1).wait_for()
-    page.wait_for_function("document.cookie.includes('ms_session=')")  # the session cookie is set
+    wait_signed_in(page, "Tổng quan")
     page.close()
     yield context
     context.close()
@@ -253,8 +262,8 @@ def test_sign_in_opens_the_address_asked_for_and_a_reload_keeps_it(browser, serv
     sign_in(page, "thuongtruc", "mat-khau-sai-123")
     page.get_by_text("Tên đăng nhập hoặc mật khẩu không đúng.").wait_for()
     sign_in(page, "thuongtruc")
+    wait_signed_in(page, "Kiểm tra, giám sát")
     heading = page.get_by_role("heading", name="Kiểm tra, giám sát", level=1)
-    heading.wait_for()
     caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
     assert caption.startswith("Đảng ủy xã Nghĩa Hưng · 6 tháng đầu năm 2025")
     page.reload()
@@ -282,11 +291,13 @@ def test_sign_in_opens_the_address_asked_for_and_a_reload_keeps_it(browser, serv
 
 
 def test_a_commune_clerk_reaches_nothing_outside_their_commune(browser, server, demo_store):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport=VIEWPORT, locale="vi-VN")
     page = context.new_page()
     page.goto(server)
     sign_in(page, "xa07")
-    page.get_by_role("heading", name="Tổng quan", level=1).wait_for()
+    wait_signed_in(page, "Tổng quan")
     caption = page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
     assert caption.startswith("Đảng ủy xã Kim Bảng")  # the clerk's own commune, not the province
     for file, _title, path, _ in PAGES:
@@ -294,7 +305,11 @@ def test_a_commune_clerk_reaches_nothing_outside_their_commune(browser, server, 
             page.goto(f"{server}/{'' if file == PAGES[0][0] else path}?unit={unit}")
             _ready(page)
             # Under load the app can look idle before its script has started: wait for the refusal itself.
-            page.get_by_test_id("stAlertContentError").first.wait_for(timeout=30_000)
+            try:
+                page.get_by_test_id("stAlertContentError").first.wait_for(timeout=30_000)
+            except PlaywrightTimeout:
+                _shot(page, "clerk-refusal-missing")
+                pytest.fail(f"no refusal on {path}?unit={unit}; the page reads: {page.inner_text('body')[:600]!r}")
             assert page.get_by_test_id("stAlertContentError").count() == 1, (path, unit)
             _no_data_shown(page)
     _shot(page, "clerk-refused")
