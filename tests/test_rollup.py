@@ -10,7 +10,7 @@ import pytest
 
 from reporting import db, queries
 from reporting.periods import parse, year_to
-from tests.conftest import load, payload
+from tests.conftest import DEMO_AS_OF, load, payload
 
 ROLLUP = "select submission_id, metric, value, n from current_figures order by all"
 FROM_VIEW = """
@@ -160,3 +160,54 @@ def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(sto
         assert_quarters_match_the_view(upgraded)
     finally:
         upgraded.close()
+
+
+def lagging_inputs_from_the_view(con, history: str, start: date, end: date) -> dict[str, tuple[float, float, float]]:
+    """Per reporting unit: admissions from 1 January to `end`, regular and weak meetings within
+    [start, end], from `observations` and each unit's senders (itself, and on today's units its
+    predecessors, times their shares)."""
+    senders = defaultdict(list)
+    for code, sender, share in con.execute(
+        "select ancestor_code, unit_code, share from unit_map where history = $h and depth = 0 and sends",
+        {"h": history},
+    ).fetchall():
+        senders[sender].append((code, share))
+    found: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for sender, metric, value, period_start, period_end in con.execute(
+        "select s.unit_code, o.metric, o.value, o.period_start, o.period_end "
+        "from observations as o join submissions as s using (submission_id) "
+        "where o.metric in ('admitted', 'regular_meetings', 'rating_average', 'rating_poor') and o.value is not null"
+    ).fetchall():
+        if period_end > end or period_start < date(end.year, 1, 1):
+            continue
+        for code, share in senders[sender]:
+            if metric == "admitted":
+                found[code][0] += value * share
+            elif period_start >= start:
+                found[code][1 if metric == "regular_meetings" else 2] += value * share
+    return {code: tuple(v) for code, v in found.items()}
+
+
+@pytest.mark.parametrize("history", ["today", "reported"])
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (date(2026, 7, 1), date(2026, 9, 30)),  # a quarter: the roll-up only
+        (date(2025, 1, 1), date(2025, 6, 30)),  # six months across quarters
+        (date(2026, 1, 1), date(2026, 8, 31)),  # cut by its end (August's monthly returns)
+        (date(2026, 8, 1), date(2026, 8, 31)),  # one month, cut at both ends
+        (date(2026, 5, 1), date(2026, 12, 31)),  # cut by its start
+    ],
+)
+def test_lagging_inputs_from_the_rollup_equal_the_view(demo_con, history, start, end):
+    from reporting.catalog import REPORTING_ORG_TYPES
+
+    found = queries.run(
+        demo_con, "dashboard/lagging_inputs", unit="MS", start=start, end=end,
+        reporting_types=sorted(REPORTING_ORG_TYPES), history=history, today=DEMO_AS_OF,
+    )  # fmt: skip
+    expected = lagging_inputs_from_the_view(demo_con, history, start, end)
+    assert len(found) > 0 and found["admitted_ytd"].sum() > 0
+    for row in found.itertuples(index=False):
+        want = expected.get(row.code, (0.0, 0.0, 0.0))
+        assert (row.admitted_ytd, row.regular_meetings, row.weak_meetings) == pytest.approx(want), row.code

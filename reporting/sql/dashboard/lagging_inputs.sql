@@ -9,7 +9,7 @@ with reporting as (
     where m.history = $history
       and m.ancestor_code = $unit
       and not m.mapped
-      and u.org_type in (select unnest($reporting_types))
+      and list_contains($reporting_types, u.org_type)  -- pushed into the scan of units
       and case
           when $history = 'today' then active_on(u.active_from, u.active_to, $today)
           else (u.active_from is null or u.active_from <= $end) and (u.active_to is null or u.active_to >= $start)
@@ -24,14 +24,38 @@ senders as (
     join unit_map as m on m.history = $history and m.ancestor_code = r.code and m.depth = 0 and m.sends
 ),
 
--- from the roll-up of current returns: a branch metric is already summed over the return's branches
-obs as (
+-- the quarters of [1 January, $end] that neither $start nor $end cuts (every quarter of a
+-- quarter-aligned span), read from the quarter roll-up: a few row groups of four metrics
+whole_quarters as (
+    select d.reporting_code, d.share, q.metric, q.total as value, q.quarter_start as period_start
+    from quarter_figures as q
+    join senders as d on d.sender_code = q.unit_code
+    where list_contains(['admitted', 'regular_meetings', 'rating_average', 'rating_poor'], q.metric)
+      and q.quarter_start >= make_date(year($end), 1, 1)
+      and q.quarter_end <= $end
+      and not ($start > q.quarter_start and $start <= q.quarter_end)
+),
+
+-- a quarter cut by $end or $start (a span of months) from its returns in the roll-up of current
+-- returns, where a branch metric is already summed over the return's branches
+cut_quarters as (
     select d.reporting_code, d.share, o.metric, o.value, o.period_start
     from current_figures as o
     join senders as d on d.sender_code = o.unit_code
     where o.metric in ('admitted', 'regular_meetings', 'rating_average', 'rating_poor')
       and o.period_end <= $end
       and o.period_start >= make_date(year($end), 1, 1)
+      and (
+          (o.period_start >= date_trunc('quarter', $end) and $end < last_day(date_trunc('quarter', $end) + interval 2 month))
+          or (o.period_start >= date_trunc('quarter', $start) and o.period_start < date_trunc('quarter', $start) + interval 3 month
+              and $start > date_trunc('quarter', $start))
+      )
+),
+
+obs as (
+    select * from whole_quarters
+    union all
+    select * from cut_quarters
 ),
 
 final as (
