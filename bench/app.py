@@ -21,7 +21,6 @@ from pathlib import Path
 
 from bench.scale import BENCH_PASSWORD, BENCH_USER, Scale
 from reporting import db, queries
-from reporting.catalog import REPORTING_ORG_TYPES
 from reporting.periods import quarter
 from reporting.units import UnitTree
 
@@ -50,7 +49,7 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
         "quarterly_series": {"name": "quarterly_series", "unit": top, "from_year": span.year - 2, "until": span.end,
                              "metrics": ["admitted", "inspect_org", "members_closing"], "history": h},
         "lagging_inputs": {"name": "lagging_inputs", "unit": top, "start": date(span.year, 1, 1), "end": span.end,
-                           "reporting_types": sorted(REPORTING_ORG_TYPES), "history": h, "today": today},
+                           "history": h, "today": today},
         "branches_without_thematic": {"name": "branches_without_thematic", "unit": top, "start": span.start, "end": span.end, "history": h},
         "metric_totals (a commune's branches)": {"name": "metric_totals", "groups": branches, "start": span.start, "end": span.end, "history": h, "rollup": False},
         "branch_quarters (a commune)": {"name": "branch_quarters", "codes": branches, "start": span.start, "end": span.end, "history": h},

@@ -20,7 +20,6 @@ from datetime import date
 import duckdb
 
 from reporting import queries, settings
-from reporting.catalog import REPORTING_ORG_TYPES
 from reporting.lineage import DEFAULT_HISTORY
 from reporting.numbers import fmt_number, fmt_percent
 from reporting.periods import Period, quarter, quarters_in
@@ -94,7 +93,6 @@ def lagging_units(
         unit=unit_code,
         start=span.start,
         end=span.end,
-        reporting_types=sorted(REPORTING_ORG_TYPES),
         history=history,
         today=today,
     )

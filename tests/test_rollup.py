@@ -200,11 +200,9 @@ def lagging_inputs_from_the_view(con, history: str, start: date, end: date) -> d
     ],
 )
 def test_lagging_inputs_from_the_rollup_equal_the_view(demo_con, history, start, end):
-    from reporting.catalog import REPORTING_ORG_TYPES
-
     found = queries.run(
         demo_con, "dashboard/lagging_inputs", unit="MS", start=start, end=end,
-        reporting_types=sorted(REPORTING_ORG_TYPES), history=history, today=DEMO_AS_OF,
+        history=history, today=DEMO_AS_OF,
     )  # fmt: skip
     expected = lagging_inputs_from_the_view(demo_con, history, start, end)
     assert len(found) > 0 and found["admitted_ytd"].sum() > 0

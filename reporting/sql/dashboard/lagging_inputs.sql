@@ -9,7 +9,7 @@ with reporting as (
     where m.history = $history
       and m.ancestor_code = $unit
       and not m.mapped
-      and list_contains($reporting_types, u.org_type)  -- pushed into the scan of units
+      and m.sends  -- a reporting unit; unit_map is stored in (history, sends, ancestor) order
       and case
           when $history = 'today' then active_on(u.active_from, u.active_to, $today)
           else (u.active_from is null or u.active_from <= $end) and (u.active_to is null or u.active_to >= $start)
