@@ -185,3 +185,24 @@ def test_branches_without_thematic_counted_from_the_rows(con, raw):
         assert (row.year, row.quarter) == (2026, 3)
         assert row.branches == branches[row.reporting_code]
         assert row.without_thematic == without.get(row.reporting_code, 0)
+
+
+def test_unit_returns_are_those_of_the_unit_whose_returns_carry_it(con):
+    """A commune's own versions; a branch's are its commune's, the returns that hold its rows; a unit
+    above the communes, or none at all, has none."""
+    carriers = dict(con.execute(
+        "select v.unit_code, list(distinct s.unit_code) from submission_values as v "
+        "join submissions as s using (submission_id) group by v.unit_code"
+    ).fetchall())  # fmt: skip
+    assert all(len(senders) == 1 for senders in carriers.values())
+    versions = dict(
+        con.execute(
+            "select unit_code, list(submission_id order by submission_id) from submissions group by 1"
+        ).fetchall()
+    )
+    tree = UnitTree.from_db(con)
+    branch = tree.branches_of("X07")[0].code
+    for code in ["X07", branch, "MS", "NOPE", *sorted(carriers)[::40]]:
+        found = sorted(dashboard.unit_returns(con, code)["submission_id"].tolist())
+        assert found == versions.get(carriers.get(code, [None])[0], []), code
+    assert len(dashboard.unit_returns(con, branch)) == len(versions["X07"]) > 0

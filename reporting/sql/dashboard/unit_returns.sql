@@ -1,8 +1,15 @@
 -- grain: one row per version received from $unit, or from the reporting unit whose return carries it.
+-- That unit is the nearest reporting unit at or above $unit in the registry's tree, as the checks
+-- demand of every return's branch rows (a look-up among branch rows would scan them all).
 with owner as (
     select coalesce(
-        (select s.unit_code from submission_values as v join submissions as s using (submission_id)
-         where v.unit_code = $unit limit 1),
+        (select m.ancestor_code
+         from unit_map as m
+         join unit_map as a
+             on a.history = 'reported' and a.ancestor_code = m.ancestor_code and a.depth = 0 and a.sends
+         where m.history = 'reported' and m.unit_code = $unit
+         order by m.depth
+         limit 1),
         $unit
     ) as code
 )
