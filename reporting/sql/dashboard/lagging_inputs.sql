@@ -46,7 +46,7 @@ cut_quarters as (
       and o.period_end <= $end
       and o.period_start >= make_date(year($end), 1, 1)
       and (
-          (o.period_start >= date_trunc('quarter', $end) and $end < last_day(date_trunc('quarter', $end) + interval 2 month))
+          o.period_start >= after_ended_quarters($end)  -- the quarter $end cuts, if it cuts one
           or (o.period_start >= date_trunc('quarter', $start) and o.period_start < date_trunc('quarter', $start) + interval 3 month
               and $start > date_trunc('quarter', $start))
       )
