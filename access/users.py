@@ -18,6 +18,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Literal, Protocol
 
 import duckdb
@@ -39,8 +40,15 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 log = logging.getLogger("access")
 _hasher = PasswordHasher()  # argon2id, the library's defaults (RFC 9106 low-memory profile)
-# Verified against when the account does not exist, so that a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so that a wrong name costs as long as a wrong password.
+
+    Made at the first sign-in, not at import: hashing costs about 0.15 s, which every cold start would pay.
+    """
+    return _hasher.hash("not a password of anyone")
 
 
 class AccessError(ValueError):
@@ -311,7 +319,7 @@ def authenticate(
                 "hoặc liên hệ quản trị để đặt lại mật khẩu."
             )
     row = con.execute("select password_hash, active from users where username = $u", {"u": name}).fetchone()
-    stored = row[0] if row and row[0] else _DUMMY_HASH
+    stored = row[0] if row and row[0] else _dummy_hash()
     try:
         ok = _hasher.verify(stored, password or "") and row is not None and row[0] is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -38,6 +38,7 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
     top = tree.roots()[0].code
     commune = tree.reporting_units()[0].code
     span = _last_quarter(scale)
+    last = scale.periods[-1]  # a month at national scale: the lagging list of a span of months
     branches = [b.code for b in tree.branches_of(commune)]
     today = date(span.end.year + 1, 1, 1)
     h = "today"  # the dashboards' default view of history
@@ -51,8 +52,13 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
         "lagging_inputs": {"name": "lagging_inputs", "unit": top, "start": date(span.year, 1, 1), "end": span.end,
                            "history": h, "today": today},
         "branches_without_thematic": {"name": "branches_without_thematic", "unit": top, "start": span.start, "end": span.end, "history": h},
+        "branches_without_thematic_rows (last period)": {"name": "branches_without_thematic_rows", "unit": top,
+                                                         "start": last.start, "end": last.end, "history": h},
         "metric_totals (a commune's branches)": {"name": "metric_totals", "groups": branches, "start": span.start, "end": span.end, "history": h, "rollup": False},
         "branch_quarters (a commune)": {"name": "branch_quarters", "codes": branches, "start": span.start, "end": span.end, "history": h},
+        "quarterly_series_rows (a commune)": {"name": "quarterly_series_rows", "unit": commune, "from_year": span.year - 2,
+                                              "until": span.end, "metrics": ["admitted", "inspect_org", "members_closing"],
+                                              "history": h},
         "unit_returns (a commune)": {"name": "unit_returns", "unit": commune},
         "years": {"name": "years"},
     }  # fmt: skip

@@ -141,7 +141,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 
 
 _UNIT_MAP_VERSION = 9  # the migration that last changed unit_map (columns or order); older stores get it rebuilt once
-_QUARTERS_VERSION = 10  # the migration that added quarter_figures; older stores get it filled once
+_QUARTERS_VERSION = 11  # the migration that last added a quarter roll-up; older stores get them filled once
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, build) -> None:

@@ -110,9 +110,12 @@ def lagging_units(
                 f"{fmt_percent(share)} buổi sinh hoạt chi bộ xếp loại trung bình, kém "
                 f"(ngưỡng {fmt_percent(100 * settings.weak_share, 0)})",
             )
+    # Whole quarters are counted at load; a span of months is counted from its branch rows.
     thematic = queries.run(
-        con, "dashboard/branches_without_thematic", unit=unit_code, start=span.start, end=span.end, history=history
-    )
+        con,
+        "dashboard/branches_without_thematic" if span.whole_quarters else "dashboard/branches_without_thematic_rows",
+        unit=unit_code, start=span.start, end=span.end, history=history,
+    )  # fmt: skip
     for row in thematic.itertuples(index=False):
         if row.reporting_code in lags and row.without_thematic > settings.thematic_share * row.branches:
             q = quarter(int(row.year), int(row.quarter))

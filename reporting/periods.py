@@ -63,6 +63,16 @@ class Period:
         return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
 
     @property
+    def whole_quarters(self) -> bool:
+        """True when the span cuts no calendar quarter (it starts and ends at a quarter's bounds)."""
+        return (
+            self.start.month % 3 == 1
+            and self.start.day == 1
+            and self.end.month % 3 == 0
+            and (self.end == _month_end(self.end.year, self.end.month))
+        )
+
+    @property
     def is_year_end(self) -> bool:
         """True for the year's last return (Q4 or December): it carries the ratings."""
         return self.end.month == 12

@@ -1,8 +1,10 @@
-"""The quarter roll-up (quarter_figures): kept equal to current_figures grouped by unit and quarter.
+"""The quarter roll-ups, kept equal to the current returns grouped by reporting unit and quarter:
+quarter_figures (current_figures by unit, quarter and metric) and quarter_branches (the branches
+each unit's returns carry in a quarter, and those without a thematic meeting).
 
 current_figures gets a return's rows when it loads and loses them when a new version supersedes
-it (ingest/load.py); every quarter whose returns changed is then computed again from it here, in
-the same transaction. tests/test_rollup.py holds the two tables to each other.
+it (ingest/load.py); every quarter whose returns changed is then computed again here, in the same
+transaction. tests/test_rollup.py holds the tables to the public view.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import duckdb
 
 from reporting.db import sql_text
 
+ROLLUPS = ("quarter_figures", "quarter_branches")  # each filled by sql/load/<table>.sql
+
 
 def refresh_quarters(con: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, date]]) -> None:
     """Compute again the quarters whose returns changed, given as (reporting unit, quarter start),
@@ -23,17 +27,16 @@ def refresh_quarters(con: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, d
     if not pairs:
         return
     params = {"units": sorted({u for u, _ in pairs}), "quarters": sorted({q for _, q in pairs})}
-    con.execute(
-        "delete from quarter_figures where list_contains($units, unit_code) and list_contains($quarters, quarter_start)",
-        params,
-    )
-    con.execute(f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}", {"all": False, **params})
+    for table in ROLLUPS:
+        con.execute(
+            f"delete from {table} where list_contains($units, unit_code) and list_contains($quarters, quarter_start)",
+            params,
+        )
+        con.execute(f"insert into {table} {sql_text(f'load/{table}.sql')}", {"all": False, **params})
 
 
 def rebuild_quarters(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill the table from the whole roll-up (a store reaching schema 10, a generated store)."""
-    con.execute("delete from quarter_figures")
-    con.execute(
-        f"insert into quarter_figures {sql_text('load/quarter_figures.sql')}",
-        {"all": True, "units": [], "quarters": []},
-    )
+    """Fill the tables from every current return (a store reaching schema 11, a generated store)."""
+    for table in ROLLUPS:
+        con.execute(f"delete from {table}")
+        con.execute(f"insert into {table} {sql_text(f'load/{table}.sql')}", {"all": True, "units": [], "quarters": []})

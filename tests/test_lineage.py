@@ -299,3 +299,60 @@ def test_lineage_resolves_chains():
     lineage = Lineage(parents, [Succession("A", "B", date(2025, 7, 1)), Succession("B", "C", date(2026, 1, 1), 0.5)])
     assert lineage.resolve("A") == (("C", 0.5),)
     assert lineage.today_parent("A-1") == "C"  # a branch left without lineage follows what its commune became
+
+
+MOVED_BRANCH = """code,name,org_type,parent_code,active_from,active_to,end_reason
+T,Tỉnh ủy Thử Nghiệm,provincial_committee,,2020-01-01,,
+P,Đảng ủy xã Cũ,commune_committee,T,2020-01-01,{p_to},{p_reason}
+Q,Đảng ủy xã Mới,commune_committee,T,2025-08-01,,
+S,Chi bộ thôn Sông,affiliated_branch,{s_parent},2020-01-01,,
+R,Chi bộ thôn Rừng,affiliated_branch,P,2020-01-01,{p_to},{r_reason}
+"""
+
+
+@pytest.mark.parametrize(("july_thematic", "without"), [(0, 1), (2, 0)])
+def test_a_branch_the_registry_moves_mid_quarter_counts_once(tmp_path, july_thematic, without):
+    """P merges into Q on 1 August; branch S keeps its code and moves to Q. July's return (P's) and
+    August's (Q's) both carry S: on today's units Q's third quarter has one branch S, without a
+    thematic meeting only if neither month held one; R, P's other branch, counts too."""
+    con = db.connect(tmp_path / "returns.duckdb")
+    before = tmp_path / "before.csv"
+    before.write_text(MOVED_BRANCH.format(p_to="", p_reason="", s_parent="P", r_reason=""), encoding="utf-8")
+    load_registry(con, before)
+
+    def send(unit: str, period: str, rows: dict[str, dict[str, float]]):
+        tree = UnitTree.from_db(con)
+        p = parse(period)
+        members = sum(r["branch_members"] for r in rows.values())
+        data = fill_template(
+            template_bytes(tree.get(unit), p, tree.branches_of(unit, p.start, p.end), None),
+            {"unit": unit, "period": period, "values": values(members, 0), "branches": rows},
+        )
+        (outcome,) = load_files(con, [Incoming(f"{unit}_{period}.xlsx", data)], archive=tmp_path / "a", today=TODAY)
+        assert outcome.action == "loaded", [f.message for f in outcome.result.findings]
+
+    def month(members: int, thematic: int) -> dict[str, float]:
+        return {"branch_members": members, "regular_meetings": 1, "thematic_meetings": thematic, "rating_good": 1,
+                "attendance_pct": 90}  # fmt: skip
+
+    send("P", "2025-07", {"S": month(20, july_thematic), "R": month(10, 1)})
+    after = tmp_path / "after.csv"
+    after.write_text(
+        MOVED_BRANCH.format(p_to="2025-07-31", p_reason="sáp nhập", s_parent="Q", r_reason="giải thể"), encoding="utf-8"
+    )
+    lineage = tmp_path / "lineage.csv"
+    lineage.write_text("predecessor_code,successor_code,effective_date,share\nP,Q,2025-08-01,\n", encoding="utf-8")
+    load_registry(con, after, lineage=lineage)
+    send("Q", "2025-08", {"S": month(30, 0)})  # R's members joined S
+
+    q3 = parse("2025-Q3")
+    args = {"unit": "T", "start": q3.start, "end": q3.end}
+    for name in ("dashboard/branches_without_thematic", "dashboard/branches_without_thematic_rows"):
+        today = queries.run(con, name, **args, history="today")
+        assert today[["reporting_code", "branches", "without_thematic"]].values.tolist() == [["Q", 2, without]], name
+        reported = queries.run(con, name, **args, history="reported")  # each commune counts its own returns
+        assert reported[["reporting_code", "branches", "without_thematic"]].values.tolist() == [
+            ["P", 2, without if july_thematic == 0 else 0],
+            ["Q", 1, 1],
+        ], name
+    con.close()

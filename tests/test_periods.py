@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from reporting.periods import PeriodError, month, parse, parse_return_period, quarter, returns_in_year, year_to
+from reporting.periods import Period, PeriodError, month, parse, parse_return_period, quarter, returns_in_year, year_to
 
 
 def test_quarter():
@@ -61,3 +61,11 @@ def test_invalid_period_message(text):
 def test_return_period_is_quarter_or_month():
     with pytest.raises(PeriodError, match="không phải là quý hoặc tháng"):
         parse_return_period("2026-H1")
+
+
+def test_whole_quarters_is_a_span_no_quarter_boundary_cuts():
+    assert all(parse(code).whole_quarters for code in ("2026-Q1", "2026-Q4", "2026-H1", "2026-9M", "2026"))
+    assert not any(parse(code).whole_quarters for code in ("2026-01", "2026-03", "2026-12"))
+    assert not Period(date(2026, 1, 1), date(2026, 3, 30), "month").whole_quarters  # a day short
+    assert not Period(date(2026, 2, 1), date(2026, 3, 31), "month").whole_quarters
+    assert Period(date(2025, 10, 1), date(2026, 3, 31), "month").whole_quarters  # across a year

@@ -55,6 +55,35 @@ def assert_quarters_match_the_view(con) -> None:
         assert end.month % 3 == 0 and (end + timedelta(days=1)).day == 1 and end.year == key[1].year
 
 
+BRANCHES = "select unit_code, quarter_start, quarter_end, branches, without_thematic, branch_codes, thematic_codes from quarter_branches"
+
+
+def branches_from_the_view(con) -> dict:
+    """Per sender and quarter, from `observations`: each branch's thematic meetings added up over the
+    quarter's returns (a branch with only its member count held none)."""
+    thematic: dict[tuple, dict[str, float]] = defaultdict(dict)
+    for sender, start, branch, metric, value in con.execute(
+        "select s.unit_code, o.period_start, o.unit_code, o.metric, o.value "
+        "from observations as o join submissions as s using (submission_id) "
+        "where o.metric in ('thematic_meetings', 'branch_members')"
+    ).fetchall():
+        held = thematic[(sender, date(start.year, 3 * ((start.month - 1) // 3) + 1, 1))]
+        held[branch] = held.get(branch, 0.0) + (value if metric == "thematic_meetings" else 0.0)
+    return {
+        key: (len(held), sum(v == 0 for v in held.values()), sorted(held), sorted(b for b, v in held.items() if v > 0))
+        for key, held in thematic.items()
+    }
+
+
+def assert_branches_match_the_view(con) -> None:
+    stored = {(u, q): (end, *rest) for u, q, end, *rest in con.execute(BRANCHES).fetchall()}
+    expected = branches_from_the_view(con)
+    assert stored.keys() == expected.keys() and stored
+    for key, (end, *counts) in stored.items():
+        assert tuple(counts) == expected[key], key
+        assert end.month % 3 == 0 and (end + timedelta(days=1)).day == 1 and end.year == key[1].year
+
+
 @pytest.fixture
 def load_one(store):
     return lambda path: load(store, path)[0]
@@ -72,6 +101,7 @@ def test_the_rollup_follows_loads_and_replacements(store, make_return, load_one)
     ids = {r[0] for r in store.execute(ROLLUP).fetchall()}
     assert len(ids) == 2  # the replaced version left the roll-up
     assert_quarters_match_the_view(store)
+    assert_branches_match_the_view(store)
 
 
 def test_the_quarter_rollup_follows_monthly_returns_and_replacements(store, make_return, load_one):
@@ -87,8 +117,11 @@ def test_the_quarter_rollup_follows_monthly_returns_and_replacements(store, make
     august["values"]["admitted"] += 2
     august["values"].update(members_closing=110, probationary_closing=12)
     august["branches"]["X1-B1"]["branch_members"] = 46
+    assert_branches_match_the_view(store)
+    august["branches"]["X1-B1"]["thematic_meetings"] = 0
     assert load_one(make_return(august)).action == "replaced"
     assert_quarters_match_the_view(store)
+    assert_branches_match_the_view(store)
     row = dict(store.execute(
         "select metric, [total, first, last] from quarter_figures where unit_code = 'X1' and quarter_start = '2025-07-01'"
     ).fetchall())  # fmt: skip
@@ -110,6 +143,7 @@ def demo_con(demo_store):
 def test_the_demo_rollup_equals_the_view(demo_con):
     assert demo_con.execute(ROLLUP).fetchall() == demo_con.execute(FROM_VIEW).fetchall()
     assert_quarters_match_the_view(demo_con)
+    assert_branches_match_the_view(demo_con)
 
 
 @pytest.mark.parametrize("history", ["today", "reported"])
@@ -143,11 +177,24 @@ def test_rollup_and_branch_rows_give_the_same_series(demo_con, history, unit, un
     assert fast["value"].tolist() == pytest.approx(slow["value"].tolist())
 
 
+@pytest.mark.parametrize("history", ["today", "reported"])
+@pytest.mark.parametrize("span", ["2026-Q3", "2025-Q2", "2025-H1", "2025", "2024"])
+def test_kept_branch_counts_equal_the_branch_rows(demo_con, history, span):
+    """Whole quarters from quarter_branches, including the demo's merged communes (two senders a quarter)."""
+    period = parse(span)
+    args = {"unit": "MS", "start": period.start, "end": period.end, "history": history}
+    kept = queries.run(demo_con, "dashboard/branches_without_thematic", **args)
+    rows = queries.run(demo_con, "dashboard/branches_without_thematic_rows", **args)
+    assert len(kept) > 0 and kept["without_thematic"].sum() > 0
+    assert kept.values.tolist() == rows.values.tolist()
+
+
 def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(store, make_return):
     for period in ("2026-Q1", "2025-07"):
         load(store, make_return(payload(period)))
     path = store.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
     store.execute("drop table quarter_figures")
+    store.execute("drop table quarter_branches")
     store.execute("delete from schema_version where version >= 10")
     store.execute("checkpoint")
     store.close()
@@ -158,6 +205,7 @@ def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(sto
         assert db.current_version(upgraded) == db.SCHEMA_VERSION
         assert upgraded.execute("select count(distinct quarter_start) from quarter_figures").fetchone()[0] == 2
         assert_quarters_match_the_view(upgraded)
+        assert_branches_match_the_view(upgraded)
     finally:
         upgraded.close()
 

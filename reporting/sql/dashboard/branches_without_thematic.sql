@@ -1,44 +1,61 @@
--- grain: one row per reporting unit in $unit's subtree and quarter in [$start, $end], in the
--- $history view: branches that reported, and those of them with no thematic meeting in the quarter
--- (monthly returns add up). On today's units a reporting unit also answers for the returns of the
--- units that merged into it.
+-- grain: one row per reporting unit in $unit's subtree and quarter in [$start, $end], a span of
+-- whole quarters, in the $history view: branches that reported, and those of them with no thematic
+-- meeting in the quarter (monthly returns add up). On today's units a reporting unit also answers
+-- for the returns of the units that merged into it. Read from the counts kept at load
+-- (quarter_branches); a span that cuts a quarter is counted from the rows
+-- (branches_without_thematic_rows), which tests/test_rollup.py holds this query to.
+-- the units that send returns (unit_map is stored in (history, sends, ancestor) order), each with
+-- the reporting unit it answers to: itself, or on today's units the unit it merged into
 with senders as (
     select m.unit_code as sender_code, coalesce(r.ancestor_code, m.unit_code) as reporting_code
     from unit_map as m
     left join unit_map as r
-        on r.history = $history and r.unit_code = m.unit_code and r.depth = 0 and r.mapped
-    where m.history = $history and m.ancestor_code = $unit
+        on r.history = $history and r.sends and r.unit_code = m.unit_code and r.depth = 0 and r.mapped
+    where m.history = $history and m.sends and m.ancestor_code = $unit
 ),
 
--- The current returns of the span first, then their branch rows: the join on submission_id lets
--- DuckDB skip the row groups of other returns whatever its estimates (a fresh store had planned a
--- scan of every branch row).
-returns as (
-    select s.submission_id, d.reporting_code, s.period_start
-    from current_submissions as s
-    join senders as d on d.sender_code = s.unit_code
-    where s.period_start >= $start and s.period_end <= $end
+kept as (
+    select d.reporting_code, q.unit_code, q.quarter_start, q.branches, q.without_thematic
+    from quarter_branches as q
+    join senders as d on d.sender_code = q.unit_code
+    where q.quarter_start >= $start and q.quarter_end <= $end
 ),
 
-branch_quarters as (
+per_unit as (
+    select reporting_code, quarter_start, count(*) as senders, sum(branches) as branches,
+        sum(without_thematic) as without_thematic
+    from kept
+    group by reporting_code, quarter_start
+),
+
+-- Two senders of one reporting unit in one quarter (on today's units, across a merger) may both
+-- carry a branch the registry moved from one to the other; it counts once, with a thematic meeting
+-- if either return has one. Only those quarters read the lists of branches.
+shared as (
     select
-        r.reporting_code,
-        v.unit_code as branch_code,
-        year(r.period_start) as year,
-        quarter(r.period_start) as quarter,
-        sum(v.value) filter (where v.metric = 'thematic_meetings') as thematic
-    from submission_values as v
-    join returns as r using (submission_id)
-    where v.metric in ('thematic_meetings', 'branch_members')
-    group by all
+        k.reporting_code,
+        k.quarter_start,
+        len(list_distinct(flatten(list(q.branch_codes)))) as branches,
+        len(list_distinct(flatten(list(q.branch_codes)))) - len(list_distinct(flatten(list(q.thematic_codes))))
+            as without_thematic
+    from per_unit as p
+    join kept as k on k.reporting_code = p.reporting_code and k.quarter_start = p.quarter_start
+    join quarter_branches as q on q.unit_code = k.unit_code and q.quarter_start = k.quarter_start
+    where p.senders > 1
+    group by k.reporting_code, k.quarter_start
+),
+
+counts as (
+    select reporting_code, quarter_start, branches, without_thematic from per_unit where senders = 1
+    union all
+    select * from shared
 )
 
 select
     reporting_code,
-    year,
-    quarter,
-    cast(count(*) as integer) as branches,
-    cast(count(*) filter (where coalesce(thematic, 0) = 0) as integer) as without_thematic
-from branch_quarters
-group by reporting_code, year, quarter
+    year(quarter_start) as year,
+    quarter(quarter_start) as quarter,
+    cast(branches as integer) as branches,
+    cast(without_thematic as integer) as without_thematic
+from counts
 order by reporting_code, year, quarter
