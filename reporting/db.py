@@ -140,7 +140,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return version
 
 
-_UNIT_MAP_VERSION = 9  # the migration that last changed unit_map (columns or order); older stores get it rebuilt once
+_UNIT_MAP_VERSION = 12  # the migration that last changed unit_map (columns or order); older stores get it rebuilt once
 _QUARTERS_VERSION = 11  # the migration that last added a quarter roll-up; older stores get them filled once
 
 

@@ -162,9 +162,11 @@ def rebuild_unit_map(con: duckdb.DuckDBPyConnection) -> int:
     # three, and DuckDB's zone maps then read one row group of the country's million rows, not three.
     try:
         con.execute(
-            "insert into unit_map select m.history, m.ancestor_code, m.unit_code, m.share, cast(m.depth as integer), "
-            "m.mapped, coalesce(u.org_type in (select unnest($sending)), false) as sends from new_unit_map as m "
-            "left join units as u on u.code = m.unit_code order by m.history, sends, m.ancestor_code, m.unit_code",
+            "insert into unit_map (history, ancestor_code, unit_code, share, depth, mapped, sends, active_from, active_to) "
+            "select m.history, m.ancestor_code, m.unit_code, m.share, cast(m.depth as integer), m.mapped, "
+            "coalesce(u.org_type in (select unnest($sending)), false) as sends, u.active_from, u.active_to "
+            "from new_unit_map as m left join units as u on u.code = m.unit_code "
+            "order by m.history, sends, m.ancestor_code, m.unit_code",
             {"sending": sorted(REPORTING_ORG_TYPES)},
         )
     finally:

@@ -189,13 +189,15 @@ def test_kept_branch_counts_equal_the_branch_rows(demo_con, history, span):
     assert kept.values.tolist() == rows.values.tolist()
 
 
-def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(store, make_return):
+def test_a_store_from_before_the_quarter_rollups_gets_them_filled_when_upgraded(store, make_return):
     for period in ("2026-Q1", "2025-07"):
         load(store, make_return(payload(period)))
     path = store.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
     store.execute("drop table quarter_figures")
     store.execute("drop table quarter_branches")
-    store.execute("delete from schema_version where version >= 10")
+    store.execute("alter table unit_map drop column active_from")
+    store.execute("alter table unit_map drop column active_to")
+    store.execute("delete from schema_version where version >= 10")  # back to schema 9
     store.execute("checkpoint")
     store.close()
     with pytest.raises(db.StoreError):
@@ -206,6 +208,14 @@ def test_a_store_from_before_the_quarter_rollup_gets_it_filled_when_upgraded(sto
         assert upgraded.execute("select count(distinct quarter_start) from quarter_figures").fetchone()[0] == 2
         assert_quarters_match_the_view(upgraded)
         assert_branches_match_the_view(upgraded)
+        assert (
+            upgraded.execute(
+                "select count(*) from unit_map as m join units as u on u.code = m.unit_code "
+                "where m.active_from is not distinct from u.active_from and m.active_to is not distinct from u.active_to"
+            ).fetchone()[0]
+            == upgraded.execute("select count(*) from unit_map").fetchone()[0]
+            > 0
+        )
     finally:
         upgraded.close()
 

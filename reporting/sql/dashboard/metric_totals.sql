@@ -11,11 +11,10 @@ with groups as (
 
 scope as (
     select g.group_code, m.unit_code, m.share,
-        active_on(u.active_from, u.active_to, $start) as opens,
-        active_on(u.active_from, u.active_to, $end) as closes
+        active_on(m.active_from, m.active_to, $start) as opens,
+        active_on(m.active_from, m.active_to, $end) as closes
     from groups as g
     join unit_map as m on m.history = $history and m.ancestor_code = g.group_code and (m.sends or not $rollup)
-    join units as u on u.code = m.unit_code
 ),
 
 source as (

@@ -6,9 +6,8 @@
 -- (views.sql: pick_part). Quarters not ended by $until are left out: a part-quarter would look like
 -- a collapse. Below a commune, quarterly_series_rows.sql reads the branch rows instead.
 with subtree as (
-    select m.unit_code, m.share, u.active_from, u.active_to
+    select m.unit_code, m.share, m.active_from, m.active_to
     from unit_map as m
-    join units as u on u.code = m.unit_code
     where m.history = $history and m.ancestor_code = $unit and m.sends
 ),
 

@@ -4,9 +4,8 @@
 -- metric_totals.sql) and for checking that roll-up (tests/test_rollup.py). Figures combine as
 -- there (views.sql: stock_key, span_parts, combine_parts).
 with subtree as (
-    select m.unit_code, m.share, u.active_from, u.active_to
+    select m.unit_code, m.share, m.active_from, m.active_to
     from unit_map as m
-    join units as u on u.code = m.unit_code
     where m.history = $history and m.ancestor_code = $unit
 ),
 
