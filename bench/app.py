@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.scale import BENCH_PASSWORD, BENCH_USER, Scale
-from reporting import db, queries
+from reporting import dashboard, db, queries
 from reporting.periods import quarter
 from reporting.units import UnitTree
 
@@ -43,6 +43,7 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
     branches = [b.code for b in tree.branches_of(commune)]
     today = date(span.end.year + 1, 1, 1)
     h = "today"  # the dashboards' default view of history
+    pairs = dashboard.branches_in(tree, top, span, h, today)  # the meetings page's branches, with their communes
     return {
         "metric_totals (unit)": {"name": "metric_totals", "groups": [top], "start": span.start, "end": span.end, "history": h, "rollup": True},
         "metric_totals (children)": {"name": "metric_totals", "groups": [c.code for c in tree.children(top)], "start": span.start, "end": span.end, "history": h, "rollup": True},
@@ -55,6 +56,8 @@ def query_cases(con, scale: Scale) -> dict[str, dict[str, object]]:
         "branches_without_thematic": {"name": "branches_without_thematic", "unit": top, "start": span.start, "end": span.end, "history": h},
         "branches_without_thematic_rows (last period)": {"name": "branches_without_thematic_rows", "unit": top,
                                                          "start": last.start, "end": last.end, "history": h},
+        "meeting_issues (every branch)": {"name": "meeting_issues", "codes": [c for c, _ in pairs], "owners": [o for _, o in pairs],
+                                          "months": span.months, "start": span.start, "end": span.end, "history": h},
         "metric_totals (a commune's branches)": {"name": "metric_totals", "groups": branches, "start": span.start, "end": span.end, "history": h, "rollup": False},
         "branch_quarters (a commune)": {"name": "branch_quarters", "codes": branches, "start": span.start, "end": span.end, "history": h},
         "quarterly_series_rows (a commune)": {"name": "quarterly_series_rows", "unit": commune, "from_year": span.year - 2,

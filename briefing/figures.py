@@ -62,7 +62,7 @@ def gather(
     )
     view = tree.view(history, today)
     statuses = [s for s in unit_statuses(con, tree, period, today) if view.within(s.unit_code, unit_code)]
-    branches = dashboard.branch_list(con, unit_code, period, tree, history, today)
+    meetings = dashboard.meeting_issues(con, unit_code, period, tree, history, today)
     return Briefing(
         unit=unit,
         period=period,
@@ -75,5 +75,5 @@ def gather(
         by_child=by_child,
         statuses=statuses,
         lags=lagging.lagging_units(con, tree, unit_code, period, today, history=history),
-        branches_without_thematic=int((branches["quarters_without_thematic"] > 0).sum()),
+        branches_without_thematic=int(meetings["no_thematic"].sum()),
     )

@@ -243,19 +243,33 @@ def branch_list(
     return out
 
 
-def meeting_issues(branches: pd.DataFrame) -> pd.DataFrame:
-    """Per reporting unit: branches that reported, missed a regular meeting, or held no thematic meeting."""
-    reported = branches[branches["reported"]]
-    grouped = reported.groupby(["reporting_code", "reporting_name"])
-    return (
-        grouped.agg(
-            branches=("code", "size"),
-            missed_regular=("missed_regular", lambda s: int((s > 0).sum())),
-            no_thematic=("quarters_without_thematic", lambda s: int((s > 0).sum())),
-        )
-        .reset_index()
-        .rename(columns={"reporting_code": "code", "reporting_name": "name"})
+def meeting_issues(
+    con: duckdb.DuckDBPyConnection,
+    unit: str,
+    span: Period,
+    tree: UnitTree,
+    history: str = DEFAULT_HISTORY,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Per reporting unit with a branch that reported: how many reported, how many missed a regular
+    meeting (fewer than one a month), how many had a quarter without a thematic meeting.
+
+    The counts ``branch_list`` gives branch by branch, added up in DuckDB: above a commune there are
+    too many branches (130,000 in the country) to build their rows here.
+    """
+    pairs = branches_in(tree, unit, span, history, today)
+    out = queries.run(
+        con,
+        "dashboard/meeting_issues",
+        codes=[code for code, _ in pairs],
+        owners=[owner for _, owner in pairs],
+        months=span.months,
+        start=span.start,
+        end=span.end,
+        history=history,
     )
+    out.insert(1, "name", pd.Series([tree.get(c).name for c in out["code"]], index=out.index, dtype=object))
+    return out
 
 
 @dataclass(frozen=True)

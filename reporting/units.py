@@ -240,13 +240,15 @@ class TreeView:
         if unit.is_branch:
             owner = self.reporting_of(code)
             return [(unit, owner or unit)]
+        # Each node carries its reporting unit down (itself if it reports, else its parent's), so the
+        # 130,000 branches of the country are not each walked back up the tree.
         found: list[tuple[Unit, Unit]] = []
-        stack = [unit]
+        stack = [(unit, self.reporting_of(code))]
         while stack:
-            node = stack.pop()
+            node, node_owner = stack.pop()
             for child in reversed(self.children(node.code, start, end)):
+                owner = child if child.reports else node_owner
                 if child.is_branch:
-                    owner = self.reporting_of(child.code)
                     found.append((child, owner or node))
-                stack.append(child)
+                stack.append((child, owner))
         return sorted(found, key=lambda pair: (pair[1].code, pair[0].code))

@@ -120,6 +120,48 @@ def test_branch_list_of_one_commune(con, raw):
         assert row["missed_regular"] == 3 - regular[code]
 
 
+@pytest.mark.parametrize("span", [SPAN, YTD, parse("2026-10")], ids=lambda s: s.code)
+def test_meeting_issues_per_commune_match_pandas(con, raw, span):
+    """Per commune: its branches that reported, those with fewer regular meetings than the span has
+    months, and those with a quarter of the span without a thematic meeting, from the raw rows."""
+    found = dashboard.meeting_issues(con, "MS", span, UnitTree.from_db(con), "reported", DEMO_AS_OF)
+    rows = within(raw, span)
+    rows = rows[rows["unit_code"] != rows["commune"]].assign(
+        quarter=lambda d: [(p.year, (p.month - 1) // 3) for p in d["period_start"]]
+    )
+    branches = rows.groupby("commune")["unit_code"].nunique()
+    regular = rows[rows["metric"] == "regular_meetings"].groupby(["commune", "unit_code"])["value"].sum()
+    missed = regular[regular < span.months].groupby(level="commune").size()
+    thematic = rows[rows["metric"] == "thematic_meetings"].groupby(["commune", "unit_code", "quarter"])["value"].sum()
+    quarters = (
+        rows[["commune", "unit_code", "quarter"]].drop_duplicates().set_index(["commune", "unit_code", "quarter"])
+    )
+    quarters["t"] = thematic.reindex(quarters.index).fillna(0)
+    no_thematic = quarters[quarters["t"] == 0].reset_index().groupby("commune")["unit_code"].nunique()
+    assert list(found["code"]) == sorted(branches.index) and no_thematic.sum() > 0
+    for row in found.itertuples(index=False):
+        assert row.name == UnitTree.from_db(con).get(row.code).name
+        assert row.branches == branches[row.code]
+        assert row.missed_regular == missed.get(row.code, 0)
+        assert row.no_thematic == no_thematic.get(row.code, 0)
+    if span.months > 1:
+        assert missed.sum() > 0
+
+
+@pytest.mark.parametrize("history", ["reported", "today"])
+def test_meeting_issues_add_up_the_branch_list(con, history):
+    """The commune-level counts are the branch list's, branch by branch, grouped by commune."""
+    tree = UnitTree.from_db(con)
+    for span in (SPAN, YTD):
+        issues = dashboard.meeting_issues(con, "MS", span, tree, history, DEMO_AS_OF).set_index("code")
+        branches = dashboard.branch_list(con, "MS", span, tree, history, DEMO_AS_OF)
+        reported = branches[branches["reported"]].groupby("reporting_code")
+        assert list(issues.index) == sorted(reported.groups)
+        assert (issues["branches"] == reported.size()).all()
+        assert (issues["missed_regular"] == reported["missed_regular"].apply(lambda s: (s > 0).sum())).all()
+        assert (issues["no_thematic"] == reported["quarters_without_thematic"].apply(lambda s: (s > 0).sum())).all()
+
+
 def test_lagging_on_demo(con):
     tree = UnitTree.from_db(con)
     lags = {lag.unit_code: lag for lag in lagging_units(con, tree, "MS", SPAN, DEMO_AS_OF)}

@@ -355,4 +355,21 @@ def test_a_branch_the_registry_moves_mid_quarter_counts_once(tmp_path, july_them
             ["P", 2, without if july_thematic == 0 else 0],
             ["Q", 1, 1],
         ], name
+    # The meetings page counts each branch once under the unit the tree shows it in, the branch list's way.
+    tree = UnitTree.from_db(con)
+    for history in ("today", "reported"):
+        issues = dashboard.meeting_issues(con, "T", q3, tree, history, TODAY)
+        branches = dashboard.branch_list(con, "T", q3, tree, history, TODAY)
+        reported = branches[branches["reported"]]
+        assert (
+            issues["code"].tolist()
+            == sorted(set(reported["reporting_code"]))
+            == (["Q"] if history == "today" else ["P", "Q"])
+        )
+        assert issues["branches"].tolist() == reported.groupby("reporting_code").size().tolist()
+        assert issues["no_thematic"].tolist() == (
+            reported.groupby("reporting_code")["quarters_without_thematic"].apply(lambda s: int((s > 0).sum())).tolist()
+        )
+    s_thematic = dashboard.meeting_issues(con, "Q", q3, tree, "today", TODAY)["no_thematic"].tolist()
+    assert s_thematic == [without]  # S over July (P's return) and August (Q's)
     con.close()

@@ -148,8 +148,8 @@ def _call(path: str, name: str, *args: object) -> object:
         return dashboard.branch_list(con, unit, span, _tree(path), history, today())
     if name == "meeting_issues":
         unit, span, history = args
-        branches = dashboard.branch_list(con, unit, span, _tree(path), history, today())
-        return dashboard.meeting_issues(branches), bool(branches["reported"].any())
+        issues = dashboard.meeting_issues(con, unit, span, _tree(path), history, today())
+        return issues, len(issues) > 0
     if name == "submission_grid":
         from reporting.submissions import submission_grid as grid
 
@@ -220,8 +220,7 @@ def branch_list(unit: str, span: Period, history: str) -> pd.DataFrame:
 
 
 def meeting_issues(unit: str, span: Period, history: str) -> tuple[pd.DataFrame, bool]:
-    """Per reporting unit under ``unit``: branches missing meetings (the branch list stays in the cache:
-    at national scale it has 130,000 rows), and whether any branch reported."""
+    """Per reporting unit under ``unit``: branches missing meetings, and whether any branch reported."""
     _guard(unit)
     return _call(_store(), "meeting_issues", unit, span, history)
 
