@@ -149,3 +149,28 @@ def test_the_view_of_history_is_in_the_url_and_the_tree(demo_env):
     # An old commune on today's units is shown as reported, with a link to its successor.
     at = open_app({"year": "2025", "view": "H1", "unit": "C01"})
     assert "đã sáp nhập vào Đảng ủy xã An Phú từ ngày 01/07/2025" in at.info[0].value
+
+
+def test_meetings_page_counts_per_commune(demo_env):
+    """Above a commune the page lists, per commune, the branches that missed meetings, as the
+    dashboard counts them (tests/test_dashboard.py holds those counts to the raw rows)."""
+    from reporting import dashboard
+    from reporting.periods import parse
+    from reporting.units import UnitTree
+    from tests.conftest import DEMO_AS_OF
+
+    at = open_app({"year": "2026", "view": "9M"})
+    at.switch_page("pages/meetings.py").run()
+    assert not at.exception, at.exception
+    (table,) = [d.value for d in at.dataframe if "no_thematic" in d.value.columns]  # labels come from column_config
+    con = db.connect(demo_env["path"], read_only=True)
+    expected = dashboard.meeting_issues(con, "MS", parse("2026-9M"), UnitTree.from_db(con), "today", DEMO_AS_OF)
+    con.close()
+    assert len(table) == len(expected) > 0 and expected["missed_regular"].sum() > 0
+    shown = table.assign(name=table["link"].str.split("#").str[-1]).set_index("name")
+    for row in expected.itertuples(index=False):
+        assert shown.loc[row.name, ["branches", "missed_regular", "no_thematic"]].tolist() == [
+            row.branches,
+            row.missed_regular,
+            row.no_thematic,
+        ]
