@@ -8,27 +8,39 @@ with branches as (
     select unnest($codes) as branch_code, unnest($owners) as reporting_code
 ),
 
--- on today's units a branch also answers for the branches that merged into it (times their share)
+-- on today's units a branch also answers for the branches that merged into it (times their share);
+-- all are branches, which send no returns (`not sends` reads only that part of unit_map's order)
 scope as (
     select b.branch_code, b.reporting_code, m.unit_code, m.share
     from branches as b
     join unit_map as m on m.history = $history and m.ancestor_code = b.branch_code and not m.sends
 ),
 
--- a branch's quarters: its row in a return of the quarter counts it as reported (every row has the
--- required member count), its meetings add up over the quarter's returns
-quarters as (
+-- Each unit's quarters from the span's current returns first (monthly returns add up), then the
+-- branches: joined the other way round, DuckDB paired every quarter's branch rows with the branches
+-- before it dropped the other quarters. A branch's row in a return counts it as reported (every row
+-- has the required member count).
+unit_quarters as materialized (
     select
-        s.reporting_code,
-        s.branch_code,
-        sum(o.value * s.share) filter (where o.metric = 'regular_meetings') as regular,
-        coalesce(sum(o.value * s.share) filter (where o.metric = 'thematic_meetings'), 0) as thematic
-    from observations as o
+        v.unit_code,
+        year(s.period_start) as year,
+        quarter(s.period_start) as quarter,
+        sum(v.value) filter (where v.metric = 'regular_meetings') as regular,
+        coalesce(sum(v.value) filter (where v.metric = 'thematic_meetings'), 0) as thematic
+    from current_submissions as s
+    join submission_values as v using (submission_id)
+    where s.period_start >= $start
+      and s.period_end <= $end
+      and v.metric in ('branch_members', 'regular_meetings', 'thematic_meetings')
+    group by all
+),
+
+-- a branch's quarters, with those of the branches that merged into it (times their share)
+quarters as (
+    select s.reporting_code, s.branch_code, sum(q.regular * s.share) as regular, sum(q.thematic * s.share) as thematic
+    from unit_quarters as q
     join scope as s using (unit_code)
-    where o.period_start >= $start
-      and o.period_end <= $end
-      and o.metric in ('branch_members', 'regular_meetings', 'thematic_meetings')
-    group by s.reporting_code, s.branch_code, year(o.period_start), quarter(o.period_start)
+    group by s.reporting_code, s.branch_code, q.year, q.quarter
 ),
 
 per_branch as (
