@@ -81,6 +81,16 @@ create or replace macro after_ended_quarters(day) as
 create or replace macro active_on(active_from, active_to, day) as
     (active_from is null or active_from <= day) and (active_to is null or active_to >= day);
 
+-- grain: one row per unit that sends returns in `root`'s subtree in the `view_of` history view
+-- (unit_map is stored in (history, sends, ancestor) order), with the reporting unit it answers to:
+-- itself, or on today's units the unit it merged into.
+create or replace macro senders_under(view_of, root) as table
+    select m.unit_code as sender_code, coalesce(r.ancestor_code, m.unit_code) as reporting_code
+    from unit_map as m
+    left join unit_map as r
+        on r.history = view_of and r.sends and r.unit_code = m.unit_code and r.depth = 0 and r.mapped
+    where m.history = view_of and m.sends and m.ancestor_code = root;
+
 -- grain: one row per submission with findings: its errors and warnings.
 create or replace view finding_counts as
 select

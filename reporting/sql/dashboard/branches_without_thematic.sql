@@ -4,14 +4,9 @@
 -- for the returns of the units that merged into it. Read from the counts kept at load
 -- (quarter_branches); a span that cuts a quarter is counted from the rows
 -- (branches_without_thematic_rows), which tests/test_rollup.py holds this query to.
--- the units that send returns (unit_map is stored in (history, sends, ancestor) order), each with
--- the reporting unit it answers to: itself, or on today's units the unit it merged into
+-- the units that send returns, each with the reporting unit it answers to (views.sql)
 with senders as (
-    select m.unit_code as sender_code, coalesce(r.ancestor_code, m.unit_code) as reporting_code
-    from unit_map as m
-    left join unit_map as r
-        on r.history = $history and r.sends and r.unit_code = m.unit_code and r.depth = 0 and r.mapped
-    where m.history = $history and m.sends and m.ancestor_code = $unit
+    select * from senders_under($history, $unit)
 ),
 
 kept as (

@@ -3,14 +3,9 @@
 -- (monthly returns add up), counted from the branch rows of the span's returns. On today's units a
 -- reporting unit also answers for the returns of the units that merged into it. For a span of whole
 -- quarters, branches_without_thematic reads the same counts kept at load.
--- the units that send returns (unit_map is stored in (history, sends, ancestor) order), each with
--- the reporting unit it answers to: itself, or on today's units the unit it merged into
+-- the units that send returns, each with the reporting unit it answers to (views.sql)
 with senders as (
-    select m.unit_code as sender_code, coalesce(r.ancestor_code, m.unit_code) as reporting_code
-    from unit_map as m
-    left join unit_map as r
-        on r.history = $history and r.sends and r.unit_code = m.unit_code and r.depth = 0 and r.mapped
-    where m.history = $history and m.sends and m.ancestor_code = $unit
+    select * from senders_under($history, $unit)
 ),
 
 -- The current returns of the span first, then their branch rows: the join on submission_id lets
