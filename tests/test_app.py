@@ -4,7 +4,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest.demo import DEMO_PASSWORD
-from reporting import db
+from reporting import dashboard, db
+from reporting.periods import parse
+from reporting.units import UnitTree
+from tests.conftest import DEMO_AS_OF
 from ui.nav import PAGES
 
 APP = str(db.PROJECT_ROOT / "app.py")
@@ -154,11 +157,6 @@ def test_the_view_of_history_is_in_the_url_and_the_tree(demo_env):
 def test_meetings_page_counts_per_commune(demo_env):
     """Above a commune the page lists, per commune, the branches that missed meetings, as the
     dashboard counts them (tests/test_dashboard.py holds those counts to the raw rows)."""
-    from reporting import dashboard
-    from reporting.periods import parse
-    from reporting.units import UnitTree
-    from tests.conftest import DEMO_AS_OF
-
     at = open_app({"year": "2026", "view": "9M"})
     at.switch_page("pages/meetings.py").run()
     assert not at.exception, at.exception

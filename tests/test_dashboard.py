@@ -124,7 +124,8 @@ def test_branch_list_of_one_commune(con, raw):
 def test_meeting_issues_per_commune_match_pandas(con, raw, span):
     """Per commune: its branches that reported, those with fewer regular meetings than the span has
     months, and those with a quarter of the span without a thematic meeting, from the raw rows."""
-    found = dashboard.meeting_issues(con, "MS", span, UnitTree.from_db(con), "reported", DEMO_AS_OF)
+    tree = UnitTree.from_db(con)
+    found = dashboard.meeting_issues(con, "MS", span, tree, "reported", DEMO_AS_OF)
     rows = within(raw, span)
     rows = rows[rows["unit_code"] != rows["commune"]].assign(
         quarter=lambda d: [(p.year, (p.month - 1) // 3) for p in d["period_start"]]
@@ -140,7 +141,7 @@ def test_meeting_issues_per_commune_match_pandas(con, raw, span):
     no_thematic = quarters[quarters["t"] == 0].reset_index().groupby("commune")["unit_code"].nunique()
     assert list(found["code"]) == sorted(branches.index) and no_thematic.sum() > 0
     for row in found.itertuples(index=False):
-        assert row.name == UnitTree.from_db(con).get(row.code).name
+        assert row.name == tree.get(row.code).name
         assert row.branches == branches[row.code]
         assert row.missed_regular == missed.get(row.code, 0)
         assert row.no_thematic == no_thematic.get(row.code, 0)
