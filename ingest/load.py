@@ -156,7 +156,7 @@ def archive_file(archive: Path, incoming: Incoming) -> Path:
     return relative
 
 
-GROUP = 25  # files stored per transaction: a commit costs more than a file's rows (bench/RESULTS.md)
+GROUP = 200  # files stored per transaction: a group's statements cost more than its rows (bench/RESULTS.md)
 
 
 def load_files(
