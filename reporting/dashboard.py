@@ -12,6 +12,7 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from reporting import queries
 from reporting.catalog import MEETING_RATINGS, METRICS, REPORTING_ORG_TYPES
@@ -243,6 +244,16 @@ def branch_list(
     return out
 
 
+def branch_pairs(pairs: list[tuple[str, str]]) -> pa.Table:
+    """(branch, reporting unit) pairs as the Arrow table meeting_issues.sql reads."""
+    return pa.table(
+        {
+            "branch_code": pa.array([b for b, _ in pairs], pa.string()),
+            "reporting_code": pa.array([o for _, o in pairs], pa.string()),
+        }
+    )
+
+
 def meeting_issues(
     con: duckdb.DuckDBPyConnection,
     unit: str,
@@ -261,8 +272,7 @@ def meeting_issues(
     out = queries.run(
         con,
         "dashboard/meeting_issues",
-        codes=[code for code, _ in pairs],
-        owners=[owner for _, owner in pairs],
+        tables={"branch_pairs": branch_pairs(pairs)},
         months=span.months,
         start=span.start,
         end=span.end,

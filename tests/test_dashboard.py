@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -161,6 +162,25 @@ def test_meeting_issues_add_up_the_branch_list(con, history):
         assert (issues["branches"] == reported.size()).all()
         assert (issues["missed_regular"] == reported["missed_regular"].apply(lambda s: (s > 0).sum())).all()
         assert (issues["no_thematic"] == reported["quarters_without_thematic"].apply(lambda s: (s > 0).sum())).all()
+
+
+def test_a_query_reads_its_arrow_table_for_that_call_only(con):
+    """meeting_issues gets its branches as an Arrow table: the query counts exactly those, and the
+    table is gone from the connection afterwards, also when the query fails."""
+    tree = UnitTree.from_db(con)
+    pairs = dashboard.branches_in(tree, "MS", SPAN, "reported", DEMO_AS_OF)
+    first_commune = pairs[0][1]
+    few = [p for p in pairs if p[1] == first_commune][:3]
+    cur = con.cursor()
+    args = {"months": SPAN.months, "start": SPAN.start, "end": SPAN.end, "history": "reported"}
+    out = queries.run(cur, "dashboard/meeting_issues", {"branch_pairs": dashboard.branch_pairs(few)}, **args)
+    assert out["code"].tolist() == [first_commune] and out["branches"].tolist() == [len(few)]
+    with pytest.raises(duckdb.CatalogException):
+        cur.execute("select * from branch_pairs")
+    with pytest.raises(duckdb.InvalidInputException):  # $months missing
+        queries.run(cur, "dashboard/meeting_issues", {"branch_pairs": dashboard.branch_pairs(few)}, start=SPAN.start)
+    with pytest.raises(duckdb.CatalogException):
+        cur.execute("select * from branch_pairs")
 
 
 def test_lagging_on_demo(con):

@@ -1,18 +1,16 @@
--- grain: one row per reporting unit in $owners with a branch that reported in [$start, $end], in the
+-- grain: one row per reporting unit of branch_pairs with a branch that reported in [$start, $end], in the
 -- $history view: how many of its branches reported, how many of those held fewer regular meetings
--- than the span has months ($months), and how many had a quarter with no thematic meeting. $codes
--- and $owners pair each branch with its reporting unit (reporting/units.py, TreeView.branches_under).
+-- than the span has months ($months), and how many had a quarter with no thematic meeting. The
+-- Arrow table branch_pairs (branch_code, reporting_code) pairs each branch with its reporting unit
+-- (reporting/units.py, TreeView.branches_under).
 -- The same counts as dashboard.branch_list grouped by reporting unit, without building a row per
 -- branch in Python: at national scale 130,000 branches took 5 s that way (bench/RESULTS.md).
-with branches as (
-    select unnest($codes) as branch_code, unnest($owners) as reporting_code
-),
 
 -- on today's units a branch also answers for the branches that merged into it (times their share);
 -- all are branches, which send no returns (`not sends` reads only that part of unit_map's order)
-scope as (
+with scope as (
     select b.branch_code, b.reporting_code, m.unit_code, m.share
-    from branches as b
+    from branch_pairs as b
     join unit_map as m on m.history = $history and m.ancestor_code = b.branch_code and not m.sends
 ),
 
