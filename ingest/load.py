@@ -236,7 +236,7 @@ def _store_group(
         "insert into archive select sha256, size, path, name, now() from incoming_archive on conflict do nothing"
     )
     con.unregister("incoming_archive")
-    shas = list(archive_rows)
+    shas = [inc.sha256 for _, inc, _, r in items if r.status == "rejected"]  # only a rejected file looks back
     rejected_before = {
         (sha, unit, period): sid
         for sha, unit, period, sid in con.execute(
@@ -244,7 +244,7 @@ def _store_group(
             "where status = 'rejected' and sha256 in (select unnest($shas)) group by all",
             {"shas": shas},
         ).fetchall()
-    }
+    } if shas else {}  # fmt: skip
     keys = [(r.unit_code, r.period.code) for _, _, _, r in items if r.status != "rejected"]
     current = {
         (unit, period): (sid, sha)
