@@ -312,6 +312,8 @@ class _Checker:
                         name,
                     )
                 )
+        if not box.formulas and not self.raw.merged:
+            return  # no formula and no merged range anywhere: nothing to look for cell by cell
         for cell in self._input_cells():
             cached = box.formulas.get(cell.sheet, {}).get(cell.ref)
             if cached is not None and (box.never_calculated or not cached):
@@ -352,9 +354,18 @@ class _Checker:
 
     def _number(self, metric: Metric, cell: RawCell, what: str) -> float | None:
         """Parse one input cell; record a finding and return None when it is not a valid figure."""
+        value = cell.value
+        # Most cells of a good return: a plain number in range (bool is not a number; a type test skips it).
+        if (
+            type(value) in _PLAIN_NUMBERS
+            and not self.unusable
+            and metric.minimum <= value
+            and (metric.maximum is None or value <= metric.maximum)
+            and (not metric.whole or float(value).is_integer())
+        ):
+            return float(value)
         if (cell.sheet, cell.ref) in self.unusable:
             return None  # already reported: a formula Excel never calculated
-        value = cell.value
         if value is None:
             if metric.required:
                 self.findings.append(
@@ -745,6 +756,7 @@ class _Checker:
 
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_PLAIN_NUMBERS = (int, float)
 
 
 def _span(low: float, high: float) -> str:

@@ -255,6 +255,9 @@ def test_one_period_kind_per_year(store, make_return):
         ("1,5", "not_whole",
          "Trang «Đảng viên», ô D6: «Kết nạp mới» là 1,5, không phải số nguyên. Số người, số lượt, số buổi phải là "
          "số nguyên; nếu đã gõ dấu phẩy phân cách hàng nghìn, thay bằng dấu chấm (1.234)."),
+        (1.5, "not_whole",
+         "Trang «Đảng viên», ô D6: «Kết nạp mới» là 1,5, không phải số nguyên. Số người, số lượt, số buổi phải là "
+         "số nguyên; nếu đã gõ dấu phẩy phân cách hàng nghìn, thay bằng dấu chấm (1.234)."),
         (-2, "negative", "Trang «Đảng viên», ô D6: «Kết nạp mới» là số âm (-2). Nhập số không âm."),
         ("bốn", "not_a_number",
          "Trang «Đảng viên», ô D6: «bốn» ở «Kết nạp mới» không phải là số. Nhập số, ví dụ 12 hoặc 1.234 (dấu chấm "
