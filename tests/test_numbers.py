@@ -32,6 +32,9 @@ def test_text_nfd_and_spaces():
     nfd = "Đa\u0309ng u\u0309y  xa\u0303 "
     assert clean_text(nfd) == "Đảng ủy xã"
     assert fold("  ĐẢNG VIÊN ") == fold("Đảng viên")
+    # what Excel and copy-paste leave: no-break and em spaces, tabs, line breaks inside a cell
+    assert clean_text("\u00a0Chi bộ\u2003\u2003thôn\t1\r\n") == "Chi bộ thôn 1"
+    assert clean_text(" \u3000\u202f ") == ""
 
 
 def test_unit_links_and_date_columns():
