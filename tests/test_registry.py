@@ -111,6 +111,22 @@ def test_percent_target_resolved_from_opening_members(store, tmp_path, make_retu
     assert row.fetchone() == ("percent", 7.5, 100, 8)  # 7,5% of 100 opening members, rounded up
 
 
+def test_percent_target_resolved_from_the_closing_of_december(store, tmp_path, make_return):
+    """A return ending on 31 December gives the next year's opening membership."""
+    from ingest.load import Incoming, load_files
+    from reporting import db
+    from tests.conftest import TODAY, payload
+
+    write(tmp_path, "t.csv", "unit_code,year,admission_target\nX1,2026,10%\n")
+    load_targets(store, tmp_path / "t.csv")
+    december = make_return(payload("2025-Q4", year_end=True))
+    assert (
+        load_files(store, [Incoming.from_path(december)], archive=db.archive_dir(), today=TODAY)[0].action == "loaded"
+    )
+    row = store.execute("select opening_members, admission_target from targets where unit_code = 'X1' and year = 2026")
+    assert row.fetchone() == (104, 11)  # 10% of the 104 members closing 2025, rounded up
+
+
 def test_targets_errors(store, tmp_path):
     path = write(tmp_path, "t.csv", "unit_code,year,admission_target\nX9,2026,3\nX1,năm,3\nX1,2026,1.5\nX1,2026,120%\n")
     with pytest.raises(RegistryError) as exc:
