@@ -28,7 +28,7 @@ from ingest.findings import error
 from ingest.read import RawReturn, read_return
 from ingest.registry import resolve_targets
 from ingest.validate import CheckResult, CheckSettings, check_return
-from reporting.periods import quarter
+from reporting.periods import Period, quarter
 from reporting.rollup import refresh_quarters
 from reporting.units import UnitTree
 
@@ -156,7 +156,7 @@ def archive_file(archive: Path, incoming: Incoming) -> Path:
     return relative
 
 
-def _bounds_a_year(period) -> bool:
+def _bounds_a_year(period: Period) -> bool:
     """Whether a return can give a year's opening membership, from which percent targets are counted
     (load/resolve_targets.sql): it starts on 1 January or ends on 31 December. Any other return
     leaves every resolved target as it is (at national scale resolving took 80-140 ms an upload)."""
