@@ -357,7 +357,7 @@ class _Checker:
         value = cell.value
         # Most cells of a good return: a plain number in range (bool is not a number; a type test skips it).
         if (
-            type(value) in _PLAIN_NUMBERS
+            type(value) in (int, float)
             and not self.unusable
             and metric.minimum <= value
             and (metric.maximum is None or value <= metric.maximum)
@@ -756,7 +756,6 @@ class _Checker:
 
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-_PLAIN_NUMBERS = (int, float)
 
 
 def _span(low: float, high: float) -> str:

@@ -16,7 +16,8 @@ if one_commune:
     branches = data.branch_list(sel.unit.code, sel.span, sel.history)
     reported = bool(branches["reported"].any())
 else:
-    issues, reported = data.meeting_issues(sel.unit.code, sel.span, sel.history)
+    issues = data.meeting_issues(sel.unit.code, sel.span, sel.history)
+    reported = not issues.empty  # a row per reporting unit with a branch that reported
 if not reported:
     widgets.no_data(sel, "báo cáo sinh hoạt chi bộ")
     st.stop()

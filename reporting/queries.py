@@ -4,7 +4,7 @@ Each name is a file ``reporting/sql/<name>.sql`` whose first line states its
 grain; parameters are ``$named`` only, never formatted into the text. A long
 list goes in as an Arrow table the query reads by name (``tables``): DuckDB
 converts a list parameter value by value, which took 75 ms for the country's
-132,000 branches, against about 10 ms as a table (bench/RESULTS.md).
+132,000 branches, against about 10 ms as a table (meeting_issues.sql).
 """
 
 from __future__ import annotations

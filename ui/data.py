@@ -148,8 +148,7 @@ def _call(path: str, name: str, *args: object) -> object:
         return dashboard.branch_list(con, unit, span, _tree(path), history, today())
     if name == "meeting_issues":
         unit, span, history = args
-        issues = dashboard.meeting_issues(con, unit, span, _tree(path), history, today())
-        return issues, len(issues) > 0
+        return dashboard.meeting_issues(con, unit, span, _tree(path), history, today())
     if name == "submission_grid":
         from reporting.submissions import submission_grid as grid
 
@@ -219,8 +218,8 @@ def branch_list(unit: str, span: Period, history: str) -> pd.DataFrame:
     return _call(_store(), "branch_list", unit, span, history)
 
 
-def meeting_issues(unit: str, span: Period, history: str) -> tuple[pd.DataFrame, bool]:
-    """Per reporting unit under ``unit``: branches missing meetings, and whether any branch reported."""
+def meeting_issues(unit: str, span: Period, history: str) -> pd.DataFrame:
+    """Per reporting unit under ``unit`` with a branch that reported: branches missing meetings."""
     _guard(unit)
     return _call(_store(), "meeting_issues", unit, span, history)
 
