@@ -21,7 +21,7 @@ from reporting import db
 from reporting.catalog import METRICS
 from reporting.lineage import rebuild_unit_map
 from reporting.periods import Period, month, quarter
-from reporting.rollup import rebuild_quarters
+from reporting.rollup import rebuild_quarters, refresh_target_totals
 from reporting.units import UnitTree
 
 BENCH_USER = "bench"
@@ -176,6 +176,7 @@ def build_scale_store(path: Path, scale: Scale) -> dict[str, float]:
         """,
         {"years": years, "now": now},
     )
+    refresh_target_totals(con)
     add_user(
         con,
         UnitTree.from_db(con),

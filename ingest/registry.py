@@ -15,6 +15,7 @@ from reporting.catalog import ORG_TYPES
 from reporting.db import sql_text
 from reporting.lineage import END_REASONS, Succession, rebuild_unit_map
 from reporting.numbers import NumberTextError, fmt_number, parse_number
+from reporting.rollup import refresh_target_totals
 from reporting.text import fold
 from reporting.units import Unit, UnitTree
 
@@ -579,6 +580,9 @@ def write_targets(
 
 
 def resolve_targets(con: duckdb.DuckDBPyConnection) -> None:
-    """Turn percent targets into counts from the stored opening membership (inside the caller's transaction)."""
+    """Turn percent targets into counts from the stored opening membership, then compute every unit's
+    target again (target_totals), inside the caller's transaction. Every writer of targets or of
+    the registry calls this, and so does a load that can give a year's opening membership."""
     if con.execute("select count(*) from targets where basis = 'percent'").fetchone()[0]:
         con.execute(sql_text("load/resolve_targets.sql"))
+    refresh_target_totals(con)

@@ -137,11 +137,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         from reporting.rollup import rebuild_quarters
 
         _in_transaction(con, rebuild_quarters)
+    if started < _TARGETS_VERSION <= version:
+        from reporting.rollup import refresh_target_totals
+
+        _in_transaction(con, refresh_target_totals)
     return version
 
 
 _UNIT_MAP_VERSION = 12  # the migration that last changed unit_map (columns or order); older stores get it rebuilt once
 _QUARTERS_VERSION = 11  # the migration that last added a quarter roll-up; older stores get them filled once
+_TARGETS_VERSION = 13  # the migration that added target_totals; older stores get it filled once
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, build) -> None:

@@ -198,6 +198,60 @@ def test_targets_follow_the_lineage(history):
     assert queries.targets_for(con, ["N1"], 2026, "today") == {"N1": 18}
 
 
+def targets_by_definition(con, year: int, history: str) -> dict[str, int]:
+    """Every unit's target in a view, computed here from targets and unit_map: its own, else the sum of
+    the targets inside it (times their shares) that no other target inside it holds on the registry's tree."""
+    own = dict(
+        con.execute(
+            "select unit_code, admission_target from targets where year = $y and admission_target is not null",
+            {"y": year},
+        ).fetchall()
+    )
+    inside: dict[str, list[tuple[str, float]]] = {}
+    ancestors: dict[str, set[str]] = {}  # on the registry's tree
+    rows = con.execute("select history, ancestor_code, unit_code, share from unit_map").fetchall()
+    for view, ancestor, unit, share in rows:
+        if view == history:
+            inside.setdefault(ancestor, []).append((unit, share))
+        if view == "reported":
+            ancestors.setdefault(unit, set()).add(ancestor)
+    found = dict(own)  # a unit's own target holds in either view, even for a unit today's tree has closed
+    for group, members in inside.items():
+        within = {unit for unit, _ in members}
+        counted = [
+            own[unit] * share
+            for unit, share in members
+            if unit != group
+            and unit in own
+            and not any(a in own and a in within for a in ancestors.get(unit, set()) - {unit, group})
+        ]
+        if group not in own and counted:
+            found[group] = round(sum(counted))
+    return found
+
+
+def test_every_units_target_follows_targets_and_the_registry(history, tmp_path):
+    """target_totals, which the dashboards read, holds what the definition gives for every unit, in both
+    views, after targets load (nested: D's target holds A1's) and after the registry changes."""
+    con, _ = history
+    (tmp_path / "more.csv").write_text(
+        "unit_code,year,admission_target\nD,2024,30\nA1,2024,10\nB,2024,5\n", encoding="utf-8"
+    )
+    load_targets(con, tmp_path / "more.csv")
+    everything = [code for (code,) in con.execute("select code from units").fetchall()]
+    assert queries.targets_for(con, ["T", "D", "A1"], 2024, "reported") == {"T": 30, "D": 30, "A1": 10}
+    for year in (2024, 2025, 2026):
+        for view in ("reported", "today"):
+            assert queries.targets_for(con, everything, year, view) == targets_by_definition(con, year, view)
+    # B's split becomes 50/50: the targets of N2 and N3 on today's units follow the registry.
+    (tmp_path / "lineage2.csv").write_text(LINEAGE.replace("B,N2,2025-07-01,0.6\n", "B,N2,2025-07-01,0.5\n").replace(
+        "B,N3,2025-07-01,40%", "B,N3,2025-07-01,50%"), encoding="utf-8")  # fmt: skip
+    load_registry(con, tmp_path / "registry.csv", lineage=tmp_path / "lineage2.csv")
+    assert queries.targets_for(con, ["N2", "N3"], 2025, "today") == {"N2": 10, "N3": 10}
+    for view in ("reported", "today"):
+        assert queries.targets_for(con, everything, 2025, view) == targets_by_definition(con, 2025, view)
+
+
 def test_stock_continuity_follows_the_merger(history):
     _, send = history
     for unit, (opening, admitted) in Q2.items():

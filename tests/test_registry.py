@@ -5,6 +5,7 @@ import pytest
 from ingest.cli import main
 from ingest.registry import RegistryError, load_registry, load_targets
 from ingest.tables import TableError
+from reporting import queries
 from reporting.units import UnitTree
 
 HEADER = "code,name,org_type,parent_code,active_from,active_to\n"
@@ -104,11 +105,13 @@ def test_percent_target_resolved_from_opening_members(store, tmp_path, make_retu
     write(tmp_path, "t.csv", 'unit_code,year,admission_target\nX1,2026,"7,5%"\n')
     load_targets(store, tmp_path / "t.csv")
     assert store.execute("select admission_target from targets where unit_code = 'X1'").fetchone()[0] is None
+    assert queries.targets_for(store, ["X1"], 2026, "reported") == {}
     load_files(store, [Incoming.from_path(make_return(payload("2026-Q1")))], archive=db.archive_dir(), today=TODAY)
     row = store.execute(
         "select basis, basis_value, opening_members, admission_target from targets where unit_code = 'X1'"
     )
     assert row.fetchone() == ("percent", 7.5, 100, 8)  # 7,5% of 100 opening members, rounded up
+    assert queries.targets_for(store, ["X1"], 2026, "reported") == {"X1": 8}  # what the dashboards read
 
 
 def test_percent_target_resolved_from_the_closing_of_december(store, tmp_path, make_return):

@@ -189,12 +189,14 @@ def test_kept_branch_counts_equal_the_branch_rows(demo_con, history, span):
     assert kept.values.tolist() == rows.values.tolist()
 
 
-def test_a_store_from_before_the_quarter_rollups_gets_them_filled_when_upgraded(store, make_return):
+def test_a_store_from_before_the_rollups_gets_them_filled_when_upgraded(store, make_return):
     for period in ("2026-Q1", "2025-07"):
         load(store, make_return(payload(period)))
     path = store.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    expected_targets = queries.targets_for(store, ["T", "X1", "X2"], 2026, "reported")
     store.execute("drop table quarter_figures")
     store.execute("drop table quarter_branches")
+    store.execute("drop table target_totals")
     store.execute("alter table unit_map drop column active_from")
     store.execute("alter table unit_map drop column active_to")
     store.execute("delete from schema_version where version >= 10")  # back to schema 9
@@ -208,6 +210,8 @@ def test_a_store_from_before_the_quarter_rollups_gets_them_filled_when_upgraded(
         assert upgraded.execute("select count(distinct quarter_start) from quarter_figures").fetchone()[0] == 2
         assert_quarters_match_the_view(upgraded)
         assert_branches_match_the_view(upgraded)
+        assert queries.targets_for(upgraded, ["T", "X1", "X2"], 2026, "reported") == expected_targets
+        assert expected_targets["T"] == 40
         assert (
             upgraded.execute(
                 "select count(*) from unit_map as m join units as u on u.code = m.unit_code "
