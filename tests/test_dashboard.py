@@ -191,6 +191,8 @@ def test_lagging_on_demo(con):
     for code in demo.MISSING_LATEST:
         assert "Chưa nộp báo cáo Quý III/2026 (hạn 15/10/2026)" in lags[code].reasons
     assert all("weak_meetings" in lags[c].kinds for c in demo.WEAK_MEETINGS)
+    names = dict(con.execute("select code, name from units").fetchall())
+    assert lags and all(lag.unit_name == names[code] for code, lag in lags.items())
     # The rule is configurable: a laxer pace ratio flags fewer communes on admissions.
     lax = lagging_units(con, tree, "MS", SPAN, DEMO_AS_OF, LagSettings(pace_ratio=0.3))
     assert sum("admissions" in lag.kinds for lag in lax) < sum("admissions" in lag.kinds for lag in lags.values())
