@@ -10,7 +10,6 @@ converts a list parameter value by value, which took 75 ms for the country's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 
 import duckdb
 import pandas as pd
@@ -19,7 +18,6 @@ import pyarrow as pa
 from reporting.db import sql_text
 
 
-@cache
 def _text(name: str) -> str:
     return sql_text(f"{name}.sql")
 
