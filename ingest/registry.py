@@ -425,10 +425,11 @@ def apply_registry(
             )
             con.unregister("incoming_lineage")
         rebuild_unit_map(con)
-        resolve_targets(con)
         log_action(con, actor, "registry", source, change.describe())
         if targets:
-            write_targets(con, targets, actor=actor, source=source)
+            write_targets(con, targets, actor=actor, source=source)  # resolves them on the new registry
+        else:
+            resolve_targets(con)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -97,8 +97,7 @@ def lagging_units(
         today=today,
     )
     targets = queries.targets_for(con, inputs["code"].tolist(), span.year, history)
-    names = {code: unit.name for code in inputs["code"] if (unit := tree.get(code)) is not None}
-    lags: dict[str, Lag] = {code: Lag(code, names.get(code, code)) for code in inputs["code"]}
+    lags: dict[str, Lag] = {code: Lag(code, unit.name if (unit := tree.get(code)) else code) for code in inputs["code"]}
     for row in inputs.itertuples(index=False):
         lag = lags[row.code]
         target = targets.get(row.code)

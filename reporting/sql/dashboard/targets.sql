@@ -1,7 +1,6 @@
--- grain: one row per unit in $groups, in the $history view: its admission target for $year, its own if the board set one, else the sum of the nearest targets set
--- below it (a target below another target is already inside it). On today's units the targets of
--- the units that merged into it count too (times their shares). The maintained target_totals
--- holds every unit's (sql/load/target_totals.sql); a unit without one gets null.
+-- grain: one row per unit in $groups: its admission target for $year in the $history view, as the
+-- maintained target_totals holds it (sql/load/target_totals.sql says how it is counted); null for
+-- a unit without one.
 with groups as (
     select distinct unnest($groups) as group_code
 )
