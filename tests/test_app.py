@@ -1,5 +1,9 @@
 """Every page on the demo store, as Streamlit runs it (AppTest), at every level of the tree."""
 
+import json
+
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -8,6 +12,7 @@ from reporting import dashboard, db
 from reporting.periods import parse
 from reporting.units import UnitTree
 from tests.conftest import DEMO_AS_OF
+from ui import widgets
 from ui.nav import PAGES
 
 APP = str(db.PROJECT_ROOT / "app.py")
@@ -125,6 +130,38 @@ def test_submissions_page(demo_env):
     assert len(grid) == 24
     reminders = " ".join(m.value for m in at.markdown)
     assert "**Đảng ủy xã Phú Xuyên**: chưa nộp báo cáo Quý III/2026" in reminders
+
+
+@pytest.mark.parametrize("page", [p[0] for p in PAGES])
+def test_table_numbers_read_in_vietnamese_notation(demo_env, page):
+    """What a reader sees in a table cell: a Styler's display text where a figure's Vietnamese notation
+    differs from the plain one ("1.234", "72,5%"), else the plain "%d", which must then read the same."""
+
+    def plain(column: pd.Series) -> bool:  # whole numbers under a thousand: "%d" is their Vietnamese notation
+        return bool(column.notna().all() and (column.abs() < 1000).all() and (column % 1 == 0).all())
+
+    for unit in ("MS", "X07"):
+        at = open_app({"unit": unit})
+        at.switch_page(page).run()
+        for table in at.dataframe:
+            values = table.value
+            columns = json.loads(table.proto.columns)
+            styled = table.proto.arrow_data.HasField("styler")
+            shown = pa.ipc.open_stream(table.proto.arrow_data.styler.display_values).read_pandas() if styled else None
+            for name, config in columns.items():
+                kind = config.get("type_config", {})
+                if kind.get("type") == "number" and len(values) <= widgets.STYLED_ROWS:
+                    assert kind["format"] == "%d", (page, name)
+                    assert plain(values[name]), (page, name, list(values[name]))
+                if styled and name in values and pd.api.types.is_float_dtype(values[name]):
+                    for raw, text in zip(values[name], shown[name], strict=True):
+                        if pd.isna(raw):
+                            assert text == "–"
+                        elif raw % 1:
+                            assert "," in text and "." not in text.rstrip("%"), (page, name, raw, text)
+            assert not styled or any(
+                not plain(values[n]) for n in values.columns if pd.api.types.is_numeric_dtype(values[n])
+            ), (page, "a Styler on a table that reads the same without one")
 
 
 def test_no_store_says_so_plainly(tmp_path, monkeypatch):

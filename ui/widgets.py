@@ -74,11 +74,19 @@ _FORMATS = {
 }
 
 
+def reads_plain(values: pd.Series) -> bool:
+    """True when every value is a whole number under a thousand: its Vietnamese notation is then the
+    plain "%d", and the column needs no Styler (about 15 ms a table on the submissions page)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return bool(numbers.notna().all() and (numbers.abs() < 1000).all() and (numbers % 1 == 0).all())
+
+
 def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, *, title: str) -> None:
     """A table whose unit names open the unit's page, its numbers in Vietnamese notation.
 
     Numbers are formatted for display through a Styler (Babel: "1.234", "72,5%"), so the
-    browser's locale cannot change them and sorting still uses the values.
+    browser's locale cannot change them and sorting still uses the values. A table whose columns
+    all read the same without it (text, whole counts under a thousand) is sent without one.
     """
     shown = df.copy()
     shown["link"] = [
@@ -91,13 +99,13 @@ def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, *, 
     for column, (label, kind) in columns.items():
         if kind == "progress":
             config[column] = st.column_config.ProgressColumn(label, format="%.0f%%", min_value=0, max_value=100)
-        elif large and kind in _PRINTF:
+        elif kind in _PRINTF and (large or (kind == "count" and reads_plain(shown[column]))):
             config[column] = st.column_config.NumberColumn(label, format=_PRINTF[kind])
         else:
             config[column] = st.column_config.Column(label)
             if kind in _FORMATS:
                 formats[column] = lambda v, f=_FORMATS[kind]: "–" if pd.isna(v) else f(v)
-    data = shown if large else shown.style.format(formats)
+    data = shown.style.format(formats) if formats and not large else shown
     st.dataframe(data, column_config=config, hide_index=True, width="stretch")
     excel_download(df, columns, sel, title)
 
