@@ -16,7 +16,7 @@ started = time.perf_counter()
 st.set_page_config(page_title="Công tác xây dựng Đảng", page_icon=":material/flag:", layout="wide")
 
 try:
-    tree = data.tree()
+    data.cursor().close()  # no store: say so before anything else
     user = auth.check_session()
 except StoreError as exc:
     st.error(str(exc))
@@ -26,8 +26,10 @@ navigation = st.navigation(nav.pages(user), position="sidebar" if user else "hid
 auth.write_cookie()
 if user is None:
     auth.sign_in_form()
+    data.warm_tree()  # the form needs no registry: it is read meanwhile (the country's takes 0.5 s)
     st.stop()
 
+tree = data.tree()
 st.sidebar.markdown("**Công tác xây dựng Đảng**  \nBáo cáo định kỳ của các đảng ủy cấp xã")
 if not len(tree):
     st.info("Chưa có danh mục đơn vị. Nạp danh mục bằng lệnh «python -m ingest registry TỆP».")

@@ -1,6 +1,7 @@
 """Every page on the demo store, as Streamlit runs it (AppTest), at every level of the tree."""
 
 import json
+import time
 
 import pandas as pd
 import pyarrow as pa
@@ -12,7 +13,7 @@ from reporting import dashboard, db
 from reporting.periods import parse
 from reporting.units import UnitTree
 from tests.conftest import DEMO_AS_OF
-from ui import widgets
+from ui import data, widgets
 from ui.nav import PAGES
 
 APP = str(db.PROJECT_ROOT / "app.py")
@@ -162,6 +163,27 @@ def test_table_numbers_read_in_vietnamese_notation(demo_env, page):
             assert not styled or any(
                 not plain(values[n]) for n in values.columns if pd.api.types.is_numeric_dtype(values[n])
             ), (page, "a Styler on a table that reads the same without one")
+
+
+def test_the_registry_is_read_while_the_sign_in_form_waits(demo_copy, monkeypatch):
+    """The sign-in form is drawn without the registry (the country's takes 0.5 s to read); the tree is
+    read in the background meanwhile, once, and the first page after signing in takes it from the cache."""
+    reads = []
+    read = UnitTree.from_db
+    monkeypatch.setattr(UnitTree, "from_db", classmethod(lambda cls, con: reads.append(con) or read(con)))
+    monkeypatch.setattr(data, "WARM_DELAY_S", 1.5)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert at.title[0].value == "Đăng nhập"
+    assert reads == []  # not read to draw the form
+    deadline = time.monotonic() + 20
+    while not reads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(reads) == 1  # read while nobody has signed in yet
+    sign_in(at, "bantochuc")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Tổng quan"
+    assert len(reads) == 1  # the signed-in run took it from the cache
 
 
 def test_no_store_says_so_plainly(tmp_path, monkeypatch):
