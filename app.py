@@ -9,14 +9,14 @@ import time
 import streamlit as st
 
 from reporting.db import StoreError
-from ui import auth, data, filters, nav, timing
+from ui import auth, filters, nav, store, timing
 
 started = time.perf_counter()
 
 st.set_page_config(page_title="Công tác xây dựng Đảng", page_icon=":material/flag:", layout="wide")
 
 try:
-    data.cursor().close()  # no store: say so before anything else
+    store.cursor().close()  # no store: say so before anything else
     user = auth.check_session()
 except StoreError as exc:
     st.error(str(exc))
@@ -26,8 +26,10 @@ navigation = st.navigation(nav.pages(user), position="sidebar" if user else "hid
 auth.write_cookie()
 if user is None:
     auth.sign_in_form()
-    data.warm_tree()  # the form needs no registry: it is read meanwhile (the country's takes 0.5 s)
+    store.warm()  # the form needs neither the registry nor the figures' modules: readied meanwhile
     st.stop()
+
+from ui import data  # noqa: E402 (pandas and the figures: not needed to draw the sign-in form)
 
 tree = data.tree()
 st.sidebar.markdown("**Công tác xây dựng Đảng**  \nBáo cáo định kỳ của các đảng ủy cấp xã")

@@ -25,7 +25,6 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ingest.registry import log_action
 from reporting.settings import Settings
 from reporting.settings import current as current_settings
 from reporting.units import UnitTree
@@ -119,6 +118,8 @@ def list_users(con: duckdb.DuckDBPyConnection, tree: UnitTree | None = None, sco
 
 
 def _audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, unit: str | None, detail: str) -> None:
+    from ingest.registry import log_action  # only here: signing in does not import the registry's reader (pandas)
+
     log_action(con, actor, action, None, detail, unit_code=unit)
 
 

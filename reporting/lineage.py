@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
-import pandas as pd
 
 from reporting.catalog import REPORTING_ORG_TYPES
 
@@ -152,6 +151,8 @@ def read_successions(con: duckdb.DuckDBPyConnection) -> list[Succession]:
 
 def rebuild_unit_map(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute ``unit_map`` from the registry and the lineage (inside the caller's transaction)."""
+    import pandas as pd  # only here: the sign-in form reads the registry without pandas (ui/store.py)
+
     from reporting.units import UnitTree  # units.py builds on this module
 
     rows = UnitTree.from_db(con).lineage.map_rows()

@@ -1,6 +1,9 @@
 """Every page on the demo store, as Streamlit runs it (AppTest), at every level of the tree."""
 
+import ast
 import json
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -13,7 +16,7 @@ from reporting import dashboard, db
 from reporting.periods import parse
 from reporting.units import UnitTree
 from tests.conftest import DEMO_AS_OF
-from ui import data, widgets
+from ui import store, widgets
 from ui.nav import PAGES
 
 APP = str(db.PROJECT_ROOT / "app.py")
@@ -171,7 +174,7 @@ def test_the_registry_is_read_while_the_sign_in_form_waits(demo_copy, monkeypatc
     reads = []
     read = UnitTree.from_db
     monkeypatch.setattr(UnitTree, "from_db", classmethod(lambda cls, con: reads.append(con) or read(con)))
-    monkeypatch.setattr(data, "WARM_DELAY_S", 1.5)
+    monkeypatch.setattr(store, "WARM_DELAY_S", 1.5)
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert at.title[0].value == "Đăng nhập"
@@ -184,6 +187,30 @@ def test_the_registry_is_read_while_the_sign_in_form_waits(demo_copy, monkeypatc
     assert not at.exception, at.exception
     assert at.title[0].value == "Tổng quan"
     assert len(reads) == 1  # the signed-in run took it from the cache
+
+
+def test_the_sign_in_form_imports_neither_pandas_nor_the_figures():
+    """What app.py imports before it draws the sign-in form (its module-level imports up to there)
+    loads no pandas, Arrow or numpy: a fresh server's first run would pay half a second for them."""
+    tree = ast.parse((db.PROJECT_ROOT / "app.py").read_text(encoding="utf-8"))
+    imports = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and "sign_in_form" in ast.unparse(node):
+            break
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports.append(ast.unparse(node))
+    assert "from ui import auth, filters, nav, store, timing" in imports
+    check = "; ".join(
+        [
+            *imports,
+            "import sys",
+            "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy', 'ui.data') if m in sys.modules))",
+        ]
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", check], cwd=db.PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "[]", found
 
 
 def test_no_store_says_so_plainly(tmp_path, monkeypatch):

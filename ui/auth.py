@@ -26,7 +26,7 @@ from access.sessions import SessionRegistry
 from access.users import MemoryAttempts, SignInError, StoreAttempts, User, authenticate, get_user, provider_user
 from ingest.publish import read_only
 from reporting.settings import current as settings
-from ui import data
+from ui import store
 
 COOKIE = "ms_session"
 SESSION = "_auth_token"  # this browser session's token while signed in
@@ -46,7 +46,7 @@ def _memory_attempts() -> MemoryAttempts:
 
 
 def attempts():
-    return _memory_attempts() if read_only() else StoreAttempts(data.cursor())
+    return _memory_attempts() if read_only() else StoreAttempts(store.cursor())
 
 
 def _source() -> str | None:
@@ -115,7 +115,7 @@ def check_session(now: datetime | None = None) -> User | None:
         token = st.session_state[SESSION] = cookie  # a reload or a new tab of a signed-in browser
     if token is None and _provider_configured() and st.user.is_logged_in:
         try:
-            _start(provider_user(data.cursor(), st.user.get("email")), "oidc")
+            _start(provider_user(store.cursor(), st.user.get("email")), "oidc")
             token = st.session_state[SESSION]
         except SignInError as exc:
             st.session_state[NOTICE] = str(exc)
@@ -124,7 +124,7 @@ def check_session(now: datetime | None = None) -> User | None:
     if token is not None and session is None:
         _end("Phiên làm việc đã hết hạn; vui lòng đăng nhập lại.")
     elif session is not None:
-        user = get_user(data.cursor(), session.username)
+        user = get_user(store.cursor(), session.username)
         reason = None
         if user is None or not user.active:
             reason = "Tài khoản đã bị khóa hoặc không còn; liên hệ quản trị."
@@ -154,7 +154,7 @@ def sign_in_form() -> None:
     """The sign-in page: shown instead of whatever page the URL names, which opens after sign-in."""
     st.title("Đăng nhập")
     st.caption("Công tác xây dựng Đảng · báo cáo định kỳ của các đảng ủy cấp xã")
-    if not data.cursor().execute("select count(*) from users").fetchone()[0]:
+    if not store.cursor().execute("select count(*) from users").fetchone()[0]:
         st.info(
             "Chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên trên máy chủ: "
             "`python -m ingest users add TÊN --role admin --unit MÃ_ĐƠN_VỊ_CẤP_TỈNH` (docs/deploy.md).",
@@ -168,7 +168,9 @@ def sign_in_form() -> None:
         submitted = st.form_submit_button("Đăng nhập", type="primary")
     if submitted:
         try:
-            user = authenticate(data.cursor(), attempts(), username, password, source=_source(), rehash=not read_only())
+            user = authenticate(
+                store.cursor(), attempts(), username, password, source=_source(), rehash=not read_only()
+            )
         except SignInError as exc:
             st.error(str(exc), icon=":material/error:")
         else:
@@ -176,7 +178,7 @@ def sign_in_form() -> None:
             st.rerun()
     if _provider_configured():
         st.button("Đăng nhập bằng tài khoản cơ quan", on_click=st.login, icon=":material/badge:")
-    if data.is_demo():
+    if store.is_demo():
         from ingest.demo import DEMO_PASSWORD, DEMO_USERS
 
         accounts = "\n".join(f"- `{name}`: {label} ({role})" for name, label, role, _unit in DEMO_USERS)
@@ -191,7 +193,7 @@ def sign_out() -> None:
 
 
 def sidebar_account(user: User) -> None:
-    scope = data.tree().get(user.unit_code)
+    scope = store.tree().get(user.unit_code)
     st.sidebar.caption(f"{user.display_name} · {user.role_label} · {scope.name if scope else user.unit_code}")
     st.sidebar.button("Đăng xuất", on_click=sign_out, icon=":material/logout:", key="sign_out")
 
@@ -208,7 +210,7 @@ def refuse(message: str) -> None:
 def guard(unit_code: str) -> None:
     """Stop the run unless the signed-in account's scope holds this unit."""
     user = current()
-    if user is None or not user.sees(data.tree(), unit_code):
+    if user is None or not user.sees(store.tree(), unit_code):
         refuse(f"Không xem được đơn vị «{unit_code}»: đơn vị không có hoặc nằm ngoài phạm vi tài khoản của bạn.")
 
 

@@ -1,64 +1,36 @@
-"""The store as the pages see it: one connection per process, a cursor per call.
+"""The figures as the pages see them: named queries and dashboard results, cached per store.
 
-DuckDB fails queries when threads share one connection (FIELD-NOTES.md), so
-every call takes its own cursor. The app is the store's one writing process
-(uploads load through it); cached results are keyed on the store's path and
-cleared after every change. A reader process (``RETURNS_READ_ONLY=1``) opens a
-published copy read-only and follows each new one the writer publishes.
+The store itself (the connection, a cursor per call, its metadata, the registry tree) is
+``ui.store``, which the sign-in form uses without importing this module; its functions are
+re-exported here for the pages. The app is the store's one writing process (uploads load through
+it); cached results are keyed on the store's path and cleared after every change.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import threading
 import zipfile
 from datetime import date
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 from ingest.load import Incoming, LoadOutcome, load_files
-from ingest.publish import read_only
 from ingest.versions import Change
 from ingest.versions import diff as version_diff
-from reporting import dashboard, db, lagging, queries, settings
+from reporting import dashboard, db, lagging, queries
 from reporting.catalog import METRICS
 from reporting.periods import Period, parse, quarter
 from reporting.submissions import UnitStatus, unit_statuses
-from reporting.units import UnitTree
+from ui.store import cursor as cursor
+from ui.store import is_demo as is_demo
+from ui.store import store_path as _store
+from ui.store import today as today
+from ui.store import tree as tree
+from ui.store import tree_of as _tree
 
 # Every catalog metric except the year-end ratings, which the unit page shows in their own quarter.
 HISTORY_METRICS: tuple[str, ...] = tuple(m.code for m in METRICS if m.appears == "every")
-
-
-_published_stamps: dict[str, int] = {}
-_stamp_lock = threading.Lock()
-
-
-def _store() -> str:
-    path = str(db.db_path())
-    if read_only():
-        _follow_published(path)
-    return path
-
-
-def _follow_published(path: str) -> None:
-    """A reader process: when the writer has published a new copy (a new file renamed over the old
-    one), drop the connection to the old file and every cached figure, so this click reads the new."""
-    try:
-        stamp = os.stat(path).st_mtime_ns
-    except FileNotFoundError:
-        return
-    with _stamp_lock:
-        seen = _published_stamps.get(path)
-        _published_stamps[path] = stamp
-    if seen is not None and seen != stamp:
-        st.cache_data.clear()
-        _tree.clear()
-        _connection.clear()
 
 
 def _guard(unit: str) -> None:
@@ -74,23 +46,6 @@ def _guard_submission(submission_id: int) -> None:
     _guard(found[0] if found and found[0] else "")
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    if not Path(path).exists():
-        raise db.StoreError(
-            f"Chưa có cơ sở dữ liệu tại {path}. Chạy «make demo» (dữ liệu minh họa) hoặc nạp danh mục đơn vị."
-        )
-    con = db.connect(path, read_only=read_only())
-    # DuckDB's default is 80% of the machine; the app's figures need far less (bench/RESULTS.md: peak RSS).
-    con.execute(f"set memory_limit = '{int(settings.current().store_memory_mb)}MB'")
-    return con
-
-
-def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
-    """A cursor of the process's connection; raises db.StoreError when there is no store."""
-    return _connection(path or _store()).cursor()
-
-
 @st.cache_data(show_spinner=False)
 def _query(path: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
     return queries.run(cursor(path), name, **dict(params))
@@ -99,62 +54,6 @@ def _query(path: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.D
 def query(name: str, **params: object) -> pd.DataFrame:
     """A named query's result, cached per store and parameters."""
     return _query(_store(), name, tuple(sorted(params.items())))
-
-
-@st.cache_data(show_spinner=False)
-def _meta(path: str) -> dict[str, str]:
-    return dict(cursor(path).execute("select key, value from store_meta").fetchall())
-
-
-def is_demo() -> bool:
-    return _meta(_store()).get("demo") == "true"
-
-
-def today() -> date:
-    """The demo store is a snapshot: its as-of date is "today" for it; otherwise the calendar's."""
-    as_of = _meta(_store()).get("as_of")
-    return date.fromisoformat(as_of) if is_demo() and as_of else date.today()
-
-
-@st.cache_resource(show_spinner=False)
-def _tree(path: str) -> UnitTree:
-    return UnitTree.from_db(cursor(path))
-
-
-def tree() -> UnitTree:
-    return _tree(_store())
-
-
-WARM_DELAY_S = 1.0
-_warming: set[str] = set()
-_warm_lock = threading.Lock()
-
-
-def warm_tree() -> None:
-    """Read the registry in the background, once per store, while the sign-in form waits.
-
-    The form needs no registry, and the country's 135,000 units take 0.5 s to read (more while the
-    browser draws the page), so the form is drawn first and the tree is ready by the time the account
-    is: the first page after signing in takes it from the cache (a call meanwhile waits for it).
-    """
-    path = _store()
-    with _warm_lock:
-        if path in _warming:
-            return
-        _warming.add(path)
-    # Started a second later: reading 135,000 units holds the GIL, and would hold up the server
-    # thread sending the form to the browser (measured nationally: the form drawn up to 1 s later).
-    warm = threading.Timer(WARM_DELAY_S, _read_tree, args=(path,))
-    warm.daemon = True
-    warm.start()
-
-
-def _read_tree(path: str) -> None:
-    try:
-        _tree(path)
-    except Exception:  # the signed-in run reads it again, and says what is wrong
-        with _warm_lock:
-            _warming.discard(path)
 
 
 def years() -> list[int]:

@@ -94,7 +94,7 @@ def breadcrumbs(page: str) -> None:
     """The path from the province down to the selected unit (in the view of history chosen); each step
     opens the same page there. Under it, a note when the unit was formed or closed by a merger."""
     from ui.auth import current as user
-    from ui.data import tree
+    from ui.store import tree
 
     sel = current()
     t = tree()
@@ -112,7 +112,7 @@ def breadcrumbs(page: str) -> None:
 def lineage_note(page: str, sel: Selection) -> None:
     """Say how the unit's history reads: merged into a successor, or formed from predecessors."""
     from reporting.numbers import fmt_percent
-    from ui.data import tree
+    from ui.store import tree
 
     t = tree()
     unit = sel.unit

@@ -1,0 +1,132 @@
+"""The store as the frame and the sign-in form need it: the process's connection, the store's
+metadata and the registry tree, without pandas or the dashboards' modules.
+
+Importing those costs about half a second on the benchmark machine, and the first run after a
+server starts pays it before it can draw anything; the sign-in form needs none of it. ``ui.data``
+(the figures) builds on this module and re-exports its functions for the pages.
+
+DuckDB fails queries when threads share one connection (FIELD-NOTES.md), so every call takes its
+own cursor. A reader process (``RETURNS_READ_ONLY=1``) opens a published copy read-only and follows
+each new one the writer publishes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from ingest.publish import read_only
+from reporting import db, settings
+from reporting.units import UnitTree
+
+_published_stamps: dict[str, int] = {}
+_stamp_lock = threading.Lock()
+
+
+def store_path() -> str:
+    """The store's file (a reader process first follows a newly published copy)."""
+    path = str(db.db_path())
+    if read_only():
+        _follow_published(path)
+    return path
+
+
+def _follow_published(path: str) -> None:
+    """A reader process: when the writer has published a new copy (a new file renamed over the old
+    one), drop the connection to the old file and every cached figure, so this click reads the new."""
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return
+    with _stamp_lock:
+        seen = _published_stamps.get(path)
+        _published_stamps[path] = stamp
+    if seen is not None and seen != stamp:
+        st.cache_data.clear()
+        tree_of.clear()
+        _connection.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    if not Path(path).exists():
+        raise db.StoreError(
+            f"Chưa có cơ sở dữ liệu tại {path}. Chạy «make demo» (dữ liệu minh họa) hoặc nạp danh mục đơn vị."
+        )
+    con = db.connect(path, read_only=read_only())
+    # DuckDB's default is 80% of the machine; the app's figures need far less (bench/RESULTS.md: peak RSS).
+    con.execute(f"set memory_limit = '{int(settings.current().store_memory_mb)}MB'")
+    return con
+
+
+def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A cursor of the process's connection; raises db.StoreError when there is no store."""
+    return _connection(path or store_path()).cursor()
+
+
+@st.cache_data(show_spinner=False)
+def _meta(path: str) -> dict[str, str]:
+    return dict(cursor(path).execute("select key, value from store_meta").fetchall())
+
+
+def is_demo() -> bool:
+    return _meta(store_path()).get("demo") == "true"
+
+
+def today() -> date:
+    """The demo store is a snapshot: its as-of date is "today" for it; otherwise the calendar's."""
+    as_of = _meta(store_path()).get("as_of")
+    return date.fromisoformat(as_of) if is_demo() and as_of else date.today()
+
+
+@st.cache_resource(show_spinner=False)
+def tree_of(path: str) -> UnitTree:
+    return UnitTree.from_db(cursor(path))
+
+
+def tree() -> UnitTree:
+    return tree_of(store_path())
+
+
+WARM_DELAY_S = 1.0
+# What the first page after signing in needs beyond this module: pandas, DuckDB's Arrow, the figures.
+WARM_MODULES = ("ui.data", "ui.widgets", "ui.charts")
+_warming: set[str] = set()
+_warm_lock = threading.Lock()
+
+
+def warm() -> None:
+    """Read the registry and import the dashboards' modules in the background, once per store, while
+    the sign-in form waits.
+
+    The form needs neither: the country's 135,000 units take 0.5 s to read and the modules as long to
+    import (more while the browser draws the page). So the form is drawn first, and both are ready by
+    the time the account is; the first page after signing in takes the tree from the cache (a call
+    meanwhile waits for it) and the modules from ``sys.modules``.
+    """
+    path = store_path()
+    with _warm_lock:
+        if path in _warming:
+            return
+        _warming.add(path)
+    # Started a second later: reading units and importing modules hold the GIL, and would hold up the
+    # server thread sending the form to the browser (measured nationally: the form drawn up to 1 s later).
+    timer = threading.Timer(WARM_DELAY_S, _warm, args=(path,))
+    timer.daemon = True
+    timer.start()
+
+
+def _warm(path: str) -> None:
+    try:
+        tree_of(path)
+        for module in WARM_MODULES:
+            importlib.import_module(module)
+    except Exception:  # the signed-in run does it again, and says what is wrong
+        with _warm_lock:
+            _warming.discard(path)
