@@ -10,5 +10,6 @@ def test_hardened_streamlit_config():
     assert config["server"]["maxUploadSize"] == 10
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"]["enableCORS"] is True
+    assert config["server"]["fileWatcherType"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["showErrorDetails"] == "none"
