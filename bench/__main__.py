@@ -240,22 +240,35 @@ def main(argv: list[str] | None = None) -> int:
                     "",
                     f"### 5. Server ({scale.name})",
                     "",
-                    f"`streamlit run` to its first HTTP 200: {server['served_s']:.2f} s; to the first page (the sign-in "
-                    f"form) drawn in Chromium: {server['first_page_s']:.2f} s. The floor, the same for a script of one "
-                    f"text box and nothing of ours (Streamlit's server and front end, Chromium drawing it): "
-                    f"{server['floor_s']:.2f} s. Peak RSS of the server after signing in and opening every page: "
-                    f"{server['peak_rss_mb']:,.0f} MB.",
+                    f"Cold start, median of {app.COLD_RUNS}, from `streamlit run` to the first page (the sign-in form):",
+                    "",
+                    "| | ours | a one-box script (the floor) |",
+                    "|---|---:|---:|",
+                    f"| served: the server has sent the whole page (a client speaking Streamlit's websocket protocol, "
+                    f"no browser) | {server['served_s']:.2f} s | {server['floor_served_s']:.2f} s |",
+                    f"| drawn in Chromium (already running): Streamlit's front end loaded, the page drawn "
+                    f"| {server['drawn_s']:.2f} s | {server['floor_drawn_s']:.2f} s |",
+                    "",
+                    "The target is the first row: the issue asks for the first page *served*. The second is what a "
+                    "reader waits for in a browser on this machine"
+                    + (
+                        f"; for a one-box script it is already over the {TARGETS['cold_start_s']} s target."
+                        if server["floor_drawn_s"] > TARGETS["cold_start_s"]
+                        else "."
+                    ),
+                    "",
+                    f"Peak RSS of the server after signing in and opening every page: {server['peak_rss_mb']:,.0f} MB.",
                     "",
                 ]
-                if scale.name == "province":
-                    verdicts.append(
-                        (
-                            "`streamlit run` → first page",
-                            "≤ 2 s",
-                            f"{server['first_page_s']:.2f} s (a one-box script: {server['floor_s']:.2f} s)",
-                            server["first_page_s"] <= TARGETS["cold_start_s"],
-                        )
+                verdicts.append(
+                    (
+                        f"`streamlit run` → first page served, {scale.name}",
+                        "≤ 2 s",
+                        f"{server['served_s']:.2f} s (drawn in Chromium: {server['drawn_s']:.2f} s; a one-box script: "
+                        f"{server['floor_served_s']:.2f} / {server['floor_drawn_s']:.2f} s)",
+                        server["served_s"] <= TARGETS["cold_start_s"],
                     )
+                )
                 verdicts.append(
                     (
                         f"peak RSS, {scale.name}",
