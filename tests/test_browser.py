@@ -234,14 +234,24 @@ def _upload(page, server, demo_store, pattern: str) -> Path:
     return sample
 
 
-def test_upload_a_sample_return(page, server, demo_store):
-    sample = _upload(page, server, demo_store, "01_hop-le_*.xlsx")
-    page.get_by_text(f"{sample.name}: đã nạp").wait_for(timeout=30_000)
-    _shot(page, "upload-result")
+def _reminders(page, server) -> list[str]:
+    """The submissions page's list of communes to remind about the last quarter, as a reader sees it."""
     page.goto(f"{server}/nop-bao-cao")
     _ready(page)
-    assert page.get_by_text("Đảng ủy xã Phú Xuyên", exact=False).count() >= 1
-    assert page.get_by_text("chưa nộp báo cáo Quý III/2026").count() == 1  # one commune left to remind
+    items = page.locator("[data-testid='stMain'] li").filter(has_text="chưa nộp báo cáo Quý III/2026")
+    items.first.wait_for(timeout=30_000)
+    return items.all_inner_texts()
+
+
+def test_upload_a_sample_return(page, server, demo_store):
+    """A commune's valid return loads, and the commune leaves the list of those to remind (read from the
+    list itself: the submissions grid draws its cells on a canvas, outside the page's text)."""
+    before = _reminders(page, server)
+    assert [t.split(":")[0] for t in before] == ["Đảng ủy xã Phú Xuyên", "Đảng ủy phường Trung Hòa"]
+    sample = _upload(page, server, demo_store, "01_hop-le_*.xlsx")  # Phú Xuyên's return for Quý III
+    page.get_by_text(f"{sample.name}: đã nạp").wait_for(timeout=30_000)
+    _shot(page, "upload-result")
+    assert _reminders(page, server) == before[1:]  # one commune left to remind
 
 
 # --- sign-in, roles and scope ---------------------------------------------------------
