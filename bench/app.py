@@ -184,8 +184,8 @@ FLOOR_SCRIPT = f'import streamlit as st\n\nst.text_input("{SIGN_IN_LABEL}")\n'
 COLD_RUNS = 3  # cold starts of each kind; the median is reported
 
 
-def _start_streamlit(script: str, cwd: Path, env: dict[str, str], out) -> tuple[subprocess.Popen, str, float]:
-    """Start `streamlit run` and wait for its first HTTP 200: (process, url, seconds)."""
+def _start_streamlit(script: str, cwd: Path, env: dict[str, str], out) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run` and wait for its first HTTP 200: (process, url)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
@@ -199,7 +199,7 @@ def _start_streamlit(script: str, cwd: Path, env: dict[str, str], out) -> tuple[
     while True:
         try:
             if urllib.request.urlopen(url, timeout=1).status == 200:
-                return proc, url, time.perf_counter() - started
+                return proc, url
         except OSError:
             if time.perf_counter() - started > 60:
                 proc.terminate()
@@ -250,7 +250,7 @@ def _cold_start(script: str, cwd: Path, env: dict[str, str], out, page=None) -> 
     """One cold start, to the first page served (no ``page``) or drawn in Chromium (``page``):
     seconds, and the server, still running, with its url."""
     started = time.perf_counter()
-    proc, url, _ = _start_streamlit(script, cwd, env, out)
+    proc, url = _start_streamlit(script, cwd, env, out)
     try:
         seconds = _first_page(page, url, started) if page is not None else _served_page(url, started)
     except BaseException:
