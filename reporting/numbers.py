@@ -9,12 +9,13 @@ guessing (Babel's strict mode).
 from __future__ import annotations
 
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
 LOCALE = "vi"
+_DIGITS = 400  # enough for any finite float written out whole
 _SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009\t"), None)
 
 
@@ -36,26 +37,87 @@ def parse_number(text: str) -> Decimal:
         raise NumberTextError(text) from exc
 
 
-def fmt_number(value: float | int | Decimal | None, decimals: int = 0) -> str:
-    """1234 -> "1.234"; 72.5 with decimals=1 -> "72,5"; None -> "–"."""
+def _rounded(value: float | int | Decimal, decimals: int) -> Decimal | None:
+    """The value rounded half-up (away from zero on a tie, as people round by hand) to ``decimals``
+    places, never negative zero; None for a missing or non-finite value.
+
+    Floats go through their shortest repr ("0.5625", "2.675"), so a figure rounds the way the
+    number the reader sees would, not its binary neighbour (2.675 -> 2,68, not 2,67).
+    """
+    if value is None or isinstance(value, bool):
+        return None if value is None else Decimal(int(value))
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        try:
+            number = Decimal(repr(float(value)))
+        except (TypeError, ValueError):
+            return None
+    if not number.is_finite():
+        return None
+    with localcontext(prec=_DIGITS):
+        try:
+            number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        except InvalidOperation:  # beyond _DIGITS digits: no stored figure is (the checker bounds them)
+            return None
+    return number.copy_abs() if number.is_zero() else number
+
+
+def is_missing(value: object) -> bool:
+    """True for a figure that was not reported: None, NaN, pandas' NA (never 0)."""
     if value is None:
-        return "–"
-    return _format(value, decimals)
+        return True
+    try:
+        return bool(value != value)  # NaN (pd.NA makes bool() raise)
+    except TypeError:
+        return True
+
+
+MISSING = "–"  # how a figure nobody reported reads, on every page, table, chart and document
+
+
+def fmt_number(value: float | int | Decimal | None, decimals: int = 0) -> str:
+    """1234 -> "1.234"; 72.5 with decimals=1 -> "72,5"; 0.25 -> "0" (half-up: 0.5 -> "1");
+    -0.4 -> "0", never "-0"; None or NaN -> "–"."""
+    rounded = None if is_missing(value) else _rounded(value, decimals)
+    if rounded is None:
+        return MISSING
+    return _format(rounded, decimals)
 
 
 @lru_cache(maxsize=8192)
-def _format(value: float | int | Decimal, decimals: int) -> str:
+def _format(value: Decimal, decimals: int) -> str:
     # Babel takes about 60 µs a number; a province's tables show 1,000-odd of them on every rerun,
-    # and most are small counts that repeat. Equal values (1, 1.0, Decimal("1")) format alike.
+    # and most are small counts that repeat. The value is already rounded, so Babel only writes it.
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    with localcontext(prec=_DIGITS):  # Babel quantizes again, in the current context
+        return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def fmt_signed(value: float | int | Decimal | None, decimals: int = 0) -> str:
+    """A change: "+12", "-3", "0" (no sign on a change that rounds to nothing)."""
+    text = fmt_number(value, decimals)
+    rounded = None if is_missing(value) else _rounded(value, decimals)
+    return "+" + text if rounded is not None and rounded > 0 else text
 
 
 def fmt_percent(value: float | None, decimals: int = 1) -> str:
-    """72.5 (already in percent) -> "72,5%"."""
-    return "–" if value is None else f"{fmt_number(value, decimals)}%"
+    """72.5 (already in percent) -> "72,5%"; missing -> "–"."""
+    return MISSING if is_missing(value) else f"{fmt_number(value, decimals)}%"
 
 
-def fmt_value(value: float | int) -> str:
-    """A figure as it was reported: whole numbers without decimals."""
-    return fmt_number(value) if float(value).is_integer() else format_decimal(value, locale=LOCALE)
+def share_pct(part: float | None, whole: float | None) -> float | None:
+    """100 * part / whole, or None when either is missing or the whole is 0."""
+    if is_missing(part) or is_missing(whole) or not whole:
+        return None
+    return 100 * float(part) / float(whole)
+
+
+def fmt_value(value: float | int | None) -> str:
+    """A figure as it was reported: whole numbers without decimals, others with up to six."""
+    if is_missing(value):
+        return MISSING
+    if float(value).is_integer():
+        return fmt_number(value)
+    text = fmt_number(value, 6).rstrip("0")
+    return text.rstrip(",")
