@@ -121,3 +121,43 @@ def fmt_value(value: float | int | None) -> str:
         return fmt_number(value)
     text = fmt_number(value, 6).rstrip("0")
     return text.rstrip(",")
+
+
+def round_half_up(value: float | int | Decimal | None, decimals: int = 0) -> float | None:
+    """The figure as a reader sees it, as a number: ``fmt_number``'s rounding (half-up, never -0.0);
+    None when missing. What a workbook cell holds, so Excel shows what the page shows."""
+    rounded = None if is_missing(value) else _rounded(value, decimals)
+    return None if rounded is None else float(rounded)
+
+
+# A float whose scaled value is this close to a tie (x.5) is rounded from its decimal repr, one at a time;
+# farther from a tie (and below _EXACT) the binary value and its repr round the same way.
+_TIE, _EXACT = 1e-6, 1e9
+
+
+def fmt_numbers(values: object, decimals: int = 0, suffix: str = "") -> list[str]:
+    """``fmt_number`` (with ``suffix``, "%" for ``fmt_percent``) for a whole column at once: the same
+    text, rounded in one numpy pass and written once per distinct figure (a 3,300-row table's
+    percents in a few milliseconds instead of 50)."""
+    import numpy as np
+    import pandas as pd
+
+    column = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.abs(numbers) * 10.0**decimals
+        fraction = scaled - np.floor(scaled)
+        exact = np.isfinite(scaled) & (scaled < _EXACT) & (np.abs(fraction - 0.5) > _TIE)
+        steps = np.where(exact, np.floor(scaled + 0.5), 0).astype(np.int64)
+    signed = np.where(numbers < 0, -steps, steps)  # a figure that rounds to 0 has steps 0: never "-0"
+    texts: dict[int, str] = {}
+    out = []
+    for number, is_exact, step in zip(numbers.tolist(), exact.tolist(), signed.tolist(), strict=True):
+        if not is_exact:
+            out.append(fmt_number(number, decimals) + suffix if number == number else MISSING)
+            continue
+        text = texts.get(step)
+        if text is None:
+            text = texts[step] = _format(Decimal(step).scaleb(-decimals), decimals) + suffix
+        out.append(text)
+    return out
