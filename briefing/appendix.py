@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from copy import copy
 from dataclasses import dataclass
+from collections.abc import Mapping
 from io import BytesIO
 
 import pandas as pd
@@ -19,8 +20,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from briefing.figures import Briefing
 from briefing.text import quarter_words
 from ingest.excel_safe import landscape_fit_width, put
-from reporting.catalog import MEETING_RATINGS
-from reporting.dashboard import DISCIPLINE_FORMS, MOVEMENT_IN, MOVEMENT_OUT
+from reporting.numbers import fmt_number
+from reporting.catalog import MEETING_RATINGS, METRICS
+from reporting.dashboard import (
+    DISCIPLINE_FORMS,
+    MOVEMENT_IN,
+    MOVEMENT_OUT,
+    discipline_summary,
+    inspection_summary,
+    meeting_shares,
+)
 
 FORMATS = {"count": "#,##0", "percent": '0.0"%"', "decimal": "#,##0.00", "text": "@"}
 _THIN = Side(style="thin", color="808080")
@@ -39,9 +48,21 @@ class Column:
 
 
 def write_table(
-    ws: Worksheet, title: str, subtitle: str, columns: list[Column], rows: pd.DataFrame, totals: bool = True
+    ws: Worksheet,
+    title: str,
+    subtitle: str,
+    columns: list[Column],
+    rows: pd.DataFrame,
+    totals: bool = True,
+    own: Mapping[str, object] | None = None,
+    own_label: str = "Cộng",
 ) -> None:
-    """A titled table with formatted numbers, a totals row, frozen header and A4 landscape print set-up."""
+    """A titled table with formatted numbers, a totals row, frozen header and A4 landscape print set-up.
+
+    A blank cell is a figure the unit did not report (never 0). The totals row is ``own`` when given
+    (the parent unit's own figures, labelled ``own_label``: a commune's branch rows do not add up to
+    its members or inspections); otherwise the sum of what the rows reported, labelled with how many
+    rows it covers when some reported nothing."""
     put(ws.cell(row=1, column=1), title)
     ws.cell(row=1, column=1).font = Font(name=_FONT, size=13, bold=True)
     put(ws.cell(row=2, column=1), subtitle)
@@ -73,12 +94,23 @@ def write_table(
                 styles[col] = cell._style
     if totals and len(rows):
         r = header_row + len(rows) + 1
+        summed = [c.key for c in columns if c.total == "sum" and c.key in rows]
+        numbers = rows[summed].apply(pd.to_numeric, errors="coerce") if summed else pd.DataFrame(index=rows.index)
+        with_figures = int(numbers.notna().any(axis=1).sum()) if summed else len(rows)
+        label = own_label if own is not None else "Cộng"
+        if own is None and with_figures < len(rows):
+            label = f"Cộng ({with_figures}/{len(rows)} đơn vị có số liệu)"
         for col, column in enumerate(columns, start=1):
             cell = ws.cell(row=r, column=col)
             if col == 1:
-                put(cell, "Cộng")
-            elif column.total == "sum":
-                cell.value = float(pd.to_numeric(rows[column.key], errors="coerce").fillna(0).sum())
+                put(cell, label)
+            elif own is not None:
+                value = own.get(column.key)
+                if not _missing(value) and column.kind != "text":
+                    cell.value = _plain(value)
+                    cell.number_format = FORMATS[column.kind]
+            elif column.total == "sum" and column.key in numbers and numbers[column.key].notna().any():
+                cell.value = _plain(numbers[column.key].sum())
                 cell.number_format = FORMATS[column.kind]
             cell.font = Font(name=_FONT, size=12, bold=True)
             cell.border = _BOX
@@ -86,6 +118,15 @@ def write_table(
     ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
     landscape_fit_width(ws)
     ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _plain(value: object) -> float:
+    """A number as written to a cell: a float, and 0.0 rather than -0.0."""
+    return float(value) + 0.0
 
 
 def table_workbook(title: str, subtitle: str, columns: list[Column], rows: pd.DataFrame) -> bytes:
@@ -98,6 +139,38 @@ def table_workbook(title: str, subtitle: str, columns: list[Column], rows: pd.Da
 
 
 UNIT = Column("name", "Đơn vị", "text", None, 34)
+
+
+BRANCH_CODES = frozenset(m.code for m in METRICS if m.sheet == "branches")
+
+
+def _own(b: Briefing) -> dict[str, object]:
+    """The unit's own figures for the totals rows: the quarter's, with the pages' derived columns, and
+    admissions from 1 January against the target (a commune's branch rows carry no such figures)."""
+    quarter = dict(meeting_shares(discipline_summary(inspection_summary(pd.DataFrame([b.quarter])))).iloc[0])
+    admitted = b.year.get("admitted")
+    return {
+        **quarter,
+        "admitted_quarter": b.quarter.get("admitted"),
+        "admitted": admitted,
+        "target": b.target,
+        "pct_of_target": 100 * admitted / b.target if b.target and admitted is not None else None,
+    }
+
+
+def _estimate_note(b: Briefing) -> str:
+    members = b.stocks.get("members_closing")
+    if members is None or members.complete or members.estimate is None:
+        return ""
+    return (
+        f". Cuối kỳ: {members.words}; ước tính toàn đảng bộ {fmt_number(members.estimate)} đảng viên "
+        "(cộng số cuối kỳ gần nhất của đơn vị chưa nộp)"
+    )
+
+
+def _own_label(b: Briefing) -> str:
+    cover = b.quarter_returns
+    return "Cộng" if cover.complete else f"Cộng ({cover.received}/{cover.due} đơn vị đã báo cáo)"
 
 
 def _sheets(b: Briefing) -> list[tuple[str, str, list[Column], pd.DataFrame, bool]]:
@@ -119,7 +192,7 @@ def _sheets(b: Briefing) -> list[tuple[str, str, list[Column], pd.DataFrame, boo
                 "name": s.unit_name,
                 "state": {"accepted": "Đã nhận", "warnings": "Đã nhận (có cảnh báo)", "partial": "Chưa đủ các tháng",
                           "rejected": "Bị từ chối", "missing": "Chưa nộp"}[s.state],
-                "late": "Nộp chậm" if s.late and s.state in ("accepted", "warnings") else "",
+                "late": ("Nộp chậm" if s.late else "Đúng hạn") if s.state in ("accepted", "warnings") else "",
                 "received": max((v.received_at for v in s.versions if v.current), default=None),
                 "versions": len(s.versions),
             }
@@ -127,7 +200,8 @@ def _sheets(b: Briefing) -> list[tuple[str, str, list[Column], pd.DataFrame, boo
         ]
     )  # fmt: skip
     return [
-        ("Phát triển đảng viên", f"Kết nạp từ đầu năm đến {b.period.end:%d/%m/%Y} so với chỉ tiêu; biến động {label}",
+        ("Phát triển đảng viên", f"Kết nạp từ đầu năm đến {b.period.end:%d/%m/%Y} so với chỉ tiêu; biến động {label}"
+         + _estimate_note(b),
          [UNIT, Column("target", "Chỉ tiêu năm"), Column("admitted", "Kết nạp từ đầu năm"),
           Column("pct_of_target", "% kế hoạch", "percent", None), Column("members_opening", "Đầu kỳ"),
           *movement, Column("members_closing", "Cuối kỳ")], admissions, True),
@@ -146,7 +220,7 @@ def _sheets(b: Briefing) -> list[tuple[str, str, list[Column], pd.DataFrame, boo
           *(Column(f"{c}_pct", f"% {label_}", "percent", None) for c, label_ in MEETING_RATINGS.items()),
           Column("attendance_pct", "% đảng viên dự", "percent", None)], b.by_child, True),
         ("Nộp báo cáo", f"Tình hình nộp báo cáo {label}",
-         [UNIT, Column("state", "Tình trạng", "text", None, 22), Column("late", "Đúng hạn", "text", None, 12),
+         [UNIT, Column("state", "Tình trạng", "text", None, 22), Column("late", "Thời hạn", "text", None, 12),
           Column("versions", "Số phiên bản", total=None)], statuses, False),
     ]  # fmt: skip
 
@@ -155,9 +229,16 @@ def build_appendix(b: Briefing) -> bytes:
     """The appendix as .xlsx bytes: one sheet per summary table."""
     book = Workbook()
     book.remove(book.active)
+    own, own_label = _own(b), _own_label(b)
     for name, subtitle, columns, rows, totals in _sheets(b):
         ws = book.create_sheet(name)
-        write_table(ws, f"BIỂU TỔNG HỢP: {name.upper()} – {b.unit.name}", subtitle, columns, rows, totals)
+        if b.unit.reports and totals and not any(c.key in BRANCH_CODES for c in columns):
+            # a commune's branches report none of these figures: the sheet is the commune's own row
+            rows, totals = pd.DataFrame([{**own, "name": b.unit.name}]), False
+        write_table(
+            ws, f"BIỂU TỔNG HỢP: {name.upper()} – {b.unit.name}", subtitle, columns, rows, totals,
+            own=own if totals else None, own_label=own_label,
+        )  # fmt: skip
     out = BytesIO()
     book.save(out)
     return out.getvalue()

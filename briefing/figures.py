@@ -31,6 +31,12 @@ class Briefing:
     statuses: list[UnitStatus]
     lags: list[Lag]
     branches_without_thematic: int
+    stocks: dict[str, dashboard.Coverage]  # who gave the quarter's opening and closing stocks, and the estimate
+    year_returns: dashboard.ReturnCoverage  # returns in from 1 January to the quarter's end
+
+    @property
+    def quarter_returns(self) -> dashboard.ReturnCoverage:
+        return dashboard.ReturnCoverage.of(self.statuses)
 
     @property
     def received(self) -> list[UnitStatus]:
@@ -76,4 +82,6 @@ def gather(
         statuses=statuses,
         lags=lagging.lagging_units(con, tree, unit_code, period, today, history=history),
         branches_without_thematic=int(meetings["no_thematic"].sum()),
+        stocks=dashboard.stock_coverage(con, unit_code, period, history),
+        year_returns=dashboard.return_coverage(con, tree, unit_code, dashboard.ytd(period), today, history),
     )

@@ -16,7 +16,25 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def n(value: float | None) -> str:
+    """A figure the sentence has already found reported (a missing one never reaches here as 0)."""
     return fmt_number(value or 0)
+
+
+def _none_in(b: Briefing) -> bool:
+    """No return of the quarter has come in: every flow sentence says so instead of stating 0."""
+    return b.quarter_returns.due > 0 and b.quarter_returns.received == 0
+
+
+def _no_return(b: Briefing) -> str:
+    return f"Chưa nhận được báo cáo {quarter_words(b)} năm {b.period.year} nên chưa có số liệu."
+
+
+def in_quarter(b: Briefing) -> str:
+    """ "Trong quý III", or "Trong quý III (theo báo cáo của 22/24 đơn vị)" while returns are missing."""
+    cover = b.quarter_returns
+    if cover.complete:
+        return f"Trong {quarter_words(b)}"
+    return f"Trong {quarter_words(b)} (theo báo cáo của {n(cover.received)}/{n(cover.due)} đơn vị)"
 
 
 def breakdown(items: dict[str, float]) -> str:
@@ -29,15 +47,22 @@ def quarter_words(b: Briefing) -> str:
 
 
 def admissions(b: Briefing) -> str:
-    ytd = b.year.get("admitted", 0)
+    if "admitted" not in b.year:
+        return "Từ đầu năm đến nay chưa nhận được báo cáo nào có số liệu kết nạp đảng viên."
+    ytd = b.year["admitted"]
     in_quarter = b.quarter.get("admitted", 0)
+    since = "Từ đầu năm đến nay"
+    if not b.year_returns.complete:
+        since += f" (theo {n(b.year_returns.received)}/{n(b.year_returns.due)} báo cáo đã nhận)"
     if ytd == 0:
-        first = "Từ đầu năm đến nay, toàn Đảng bộ chưa kết nạp được đảng viên mới nào"
+        first = f"{since}, toàn Đảng bộ chưa kết nạp được đảng viên mới nào"
     else:
-        first = f"Từ đầu năm đến nay, toàn Đảng bộ kết nạp {n(ytd)} đảng viên mới"
+        first = f"{since}, toàn Đảng bộ kết nạp {n(ytd)} đảng viên mới"
     if b.target:
         first += f", đạt {fmt_percent(100 * ytd / b.target)} kế hoạch năm ({n(b.target)} đảng viên)"
-    if ytd and in_quarter:
+    if _none_in(b):
+        first += f"; chưa nhận được báo cáo {quarter_words(b)}"
+    elif ytd and in_quarter:
         first += f"; riêng {quarter_words(b)} kết nạp {n(in_quarter)} đảng viên"
     elif ytd:
         first += f"; trong {quarter_words(b)} không kết nạp đảng viên mới nào"
@@ -45,6 +70,8 @@ def admissions(b: Briefing) -> str:
 
 
 def movements(b: Briefing) -> str:
+    if _none_in(b):
+        return _no_return(b) + " " + membership(b)
     q = b.quarter
     gained = {"kết nạp lại": q.get("readmitted", 0), "chuyển đến": q.get("transfer_in", 0)}
     lost = {
@@ -57,15 +84,51 @@ def movements(b: Briefing) -> str:
     if any(lost.values()):
         parts.append(f"giảm {n(sum(lost.values()))} đảng viên ({breakdown(lost)})")
     sentence = (
-        f"Trong {quarter_words(b)}, "
+        f"{in_quarter(b)}, "
         + ("; ".join(parts) if parts else "không có đảng viên tăng, giảm ngoài kết nạp mới")
         + "."
     )
-    if "members_closing" in q:
-        sentence += f" Đến ngày {b.period.end:%d/%m/%Y}, toàn Đảng bộ có {n(q['members_closing'])} đảng viên"
-        if q.get("probationary_closing"):
-            sentence += f", trong đó {n(q['probationary_closing'])} đảng viên dự bị"
-        sentence += " (theo báo cáo đã nhận)."
+    return sentence + " " + membership(b) if membership(b) else sentence
+
+
+def membership(b: Briefing) -> str:
+    """The members at the quarter's end: the sum when every unit reported; otherwise what the units
+    that reported have, and the estimate that adds the others' last reported closing, in one sentence."""
+    members, probationary = b.stocks.get("members_closing"), b.stocks.get("probationary_closing")
+    on = f"Đến ngày {b.period.end:%d/%m/%Y}"
+    if members is None or members.complete:
+        if "members_closing" not in b.quarter:
+            return ""
+        sentence = f"{on}, toàn Đảng bộ có {n(b.quarter['members_closing'])} đảng viên"
+        if b.quarter.get("probationary_closing"):
+            sentence += f", trong đó {n(b.quarter['probationary_closing'])} đảng viên dự bị"
+        return sentence + "."
+    silent = members.due - members.reported_units
+    names = ", ".join(s.unit_name for s in b.missing)
+    whose = f" ({names})" if names and len(b.missing) == silent else ""
+    if members.reported_units:
+        sentence = (
+            f"{on}, {n(members.reported_units)}/{n(members.due)} đơn vị đã báo cáo có {n(members.value)} đảng viên"
+        )
+        if probationary is not None and probationary.value:
+            sentence += f" (trong đó {n(probationary.value)} đảng viên dự bị)"
+        sentence += "; "
+    elif members.due == 1 and members.carried_units:
+        as_of = f"{members.carried_as_of:%d/%m/%Y}" if members.carried_as_of else ""
+        return (
+            f"{on}, đơn vị chưa nộp báo cáo; theo báo cáo gần nhất (đến ngày {as_of}), "
+            f"Đảng bộ có {n(members.carried)} đảng viên."
+        )
+    else:
+        sentence = f"{on}, chưa nhận được báo cáo; "
+    if members.carried_units:
+        as_of = f" (đến ngày {members.carried_as_of:%d/%m/%Y})" if members.carried_as_of else ""
+        sentence += (
+            f"cộng số đảng viên theo báo cáo gần nhất{as_of} của {n(members.carried_units)} đơn vị chưa nộp "
+            f"báo cáo{whose}, ước tính toàn Đảng bộ có khoảng {n(members.estimate)} đảng viên."
+        )
+    else:
+        sentence += f"{n(silent)} đơn vị chưa nộp báo cáo{whose} chưa có số liệu kỳ trước để ước tính."
     return sentence
 
 
@@ -77,6 +140,8 @@ def candidates(b: Briefing) -> str:
 
 
 def inspections(b: Briefing) -> str:
+    if _none_in(b):
+        return _no_return(b)
     q = b.quarter
     kinds = {
         "kiểm tra": ("inspect_org", "inspect_member"),
@@ -90,8 +155,8 @@ def inspections(b: Briefing) -> str:
             targets = ", ".join(t for t in (o and f"{n(o)} lượt tổ chức đảng", m and f"{n(m)} lượt đảng viên") if t)
             done.append(f"{label} {targets}")
     if not done:
-        return f"Trong {quarter_words(b)}, các cấp ủy không tiến hành cuộc kiểm tra, giám sát nào."
-    sentence = f"Trong {quarter_words(b)}, cấp ủy, ủy ban kiểm tra các cấp đã " + "; ".join(done) + "."
+        return f"{in_quarter(b)}, các cấp ủy không tiến hành cuộc kiểm tra, giám sát nào."
+    sentence = f"{in_quarter(b)}, cấp ủy, ủy ban kiểm tra các cấp đã " + "; ".join(done) + "."
     inspected = sum(q.get(c, 0) for c in ("inspect_org", "inspect_member", "inspect_signs_org", "inspect_signs_member"))
     violations = q.get("violation_org", 0) + q.get("violation_member", 0)
     if inspected and violations:
@@ -105,6 +170,8 @@ def inspections(b: Briefing) -> str:
 
 
 def discipline(b: Briefing) -> str:
+    if _none_in(b):
+        return _no_return(b)
     q = b.quarter
     members = {label.lower(): q.get(c, 0) for c, label in DISCIPLINE_FORMS.items() if c.startswith("disc_member")}
     orgs = {label.lower(): q.get(c, 0) for c, label in DISCIPLINE_FORMS.items() if c.startswith("disc_org")}
@@ -114,8 +181,8 @@ def discipline(b: Briefing) -> str:
     if any(orgs.values()):
         parts.append(f"{n(sum(orgs.values()))} tổ chức đảng ({breakdown(orgs)})")
     if not parts:
-        return f"Trong {quarter_words(b)}, không có trường hợp nào bị kỷ luật."
-    return f"Trong {quarter_words(b)}, đã thi hành kỷ luật " + " và ".join(parts) + "."
+        return f"{in_quarter(b)}, không có trường hợp nào bị kỷ luật."
+    return f"{in_quarter(b)}, đã thi hành kỷ luật " + " và ".join(parts) + "."
 
 
 def meetings(b: Briefing) -> str:
@@ -124,12 +191,14 @@ def meetings(b: Briefing) -> str:
     if not regular:
         return f"Chưa có số liệu sinh hoạt chi bộ {quarter_words(b)}."
     rated = sum(q.get(c, 0) for c in MEETING_RATINGS)
+    cover = b.quarter_returns
     levels = ", ".join(
         f"{label} {n(q.get(c, 0))} buổi ({fmt_percent(100 * q.get(c, 0) / rated)})"
         for c, label in MEETING_RATINGS.items()
         if q.get(c, 0)
     )
-    sentence = f"Các chi bộ tổ chức {n(regular)} buổi sinh hoạt thường kỳ, trong đó xếp loại {levels}"
+    whose = "Các chi bộ" if cover.complete else f"Các chi bộ của {n(cover.received)}/{n(cover.due)} đơn vị đã báo cáo"
+    sentence = f"{whose} tổ chức {n(regular)} buổi sinh hoạt thường kỳ, trong đó xếp loại {levels}"
     thematic = q.get("thematic_meetings", 0)
     sentence += f"; {n(thematic)} buổi sinh hoạt chuyên đề." if thematic else "; không có buổi sinh hoạt chuyên đề nào."
     if "attendance_pct" in q:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from reporting.dashboard import MOVEMENT_IN, MOVEMENT_OUT, ytd
 from reporting.lagging import pace
+from reporting.numbers import fmt_number
 from ui import charts, data, filters, nav, widgets
 
 sel = filters.current()
@@ -50,21 +51,36 @@ st.plotly_chart(
 )  # fmt: skip
 
 st.subheader(f"Biến động đảng viên {sel.label}")
+cover = data.stock_coverage(sel.unit.code, sel.span, sel.history)
+opening, closing = cover.get("members_opening"), cover.get("members_closing")
+# Where some units have not reported, both ends carry their last reported closing (an estimate), so
+# the bars between are the reporting units' movements and the chart does not show a fall.
+estimated = bool(opening and closing and not (opening.complete and closing.complete))
 if "members_opening" in figs and "members_closing" in figs:
     st.plotly_chart(
         charts.waterfall(
-            figs["members_opening"],
+            opening.estimate if estimated else figs["members_opening"],
             {label: figs.get(code, 0.0) for code, label in MOVEMENT_IN.items()},
             {label: figs.get(code, 0.0) for code, label in MOVEMENT_OUT.items()},
-            figs["members_closing"],
+            closing.estimate if estimated else figs["members_closing"],
             "Từ đầu kỳ đến cuối kỳ",
+            estimated=estimated,
         ),
         key="movement",
     )
+    if estimated:
+        st.caption(
+            f"Cuối kỳ: {closing.words}. Theo báo cáo đã nhận: đầu kỳ {fmt_number(figs['members_opening'])}, "
+            f"cuối kỳ {fmt_number(figs['members_closing'])}; số đầu kỳ và cuối kỳ ước tính cộng thêm số cuối kỳ "
+            f"gần nhất của {fmt_number(closing.due - closing.reported_units)} đơn vị chưa nộp "
+            f"({fmt_number(closing.carried)} đảng viên). Các cột biến động là của các đơn vị đã báo cáo."
+        )
 else:
     st.info("Chưa đủ số đầu kỳ và cuối kỳ để dựng biểu đồ biến động.")
 year_figs = data.figures(sel.unit.code, ytd(sel.span), sel.history)
+year_cover = data.return_coverage(sel.unit.code, ytd(sel.span), sel.history)
 st.caption(
-    f"Từ đầu năm: kết nạp {year_figs.get('admitted', 0):,.0f}, tạo nguồn {year_figs.get('candidates_trained', 0):,.0f} "
-    "quần chúng ưu tú học lớp nhận thức về Đảng.".replace(",", ".")
+    f"Từ đầu năm: kết nạp {fmt_number(year_figs.get('admitted'))}, tạo nguồn "
+    f"{fmt_number(year_figs.get('candidates_trained'))} quần chúng ưu tú học lớp nhận thức về Đảng"
+    + ("." if year_cover.complete else f" (theo {year_cover.words}).")
 )

@@ -23,9 +23,9 @@ if not figs:
 total = discipline_summary(pd.DataFrame([figs])).iloc[0]
 left, middle, right = st.columns(3)
 left.metric("Đảng viên bị kỷ luật", fmt_number(total["disc_members"]), border=True)
-left.caption(", ".join(f"{f.lower()} {fmt_number(figs.get(c, 0))}" for c, f in MEMBER_FORMS.items()))
+left.caption(", ".join(f"{f.lower()} {fmt_number(figs.get(c))}" for c, f in MEMBER_FORMS.items()))
 middle.metric("Tổ chức đảng bị kỷ luật", fmt_number(total["disc_orgs"]), border=True)
-middle.caption(", ".join(f"{f.lower()} {fmt_number(figs.get(c, 0))}" for c, f in ORG_FORMS.items()))
+middle.caption(", ".join(f"{f.lower()} {fmt_number(figs.get(c))}" for c, f in ORG_FORMS.items()))
 rate = total["per_1000"]
 right.metric("Đảng viên bị kỷ luật trên 1.000 đảng viên", "–" if pd.isna(rate) else fmt_number(rate, 2), border=True)
 
@@ -46,6 +46,7 @@ if "members_closing" in per_unit:  # children that send returns (a commune's bra
         sel,
         title="Kỷ luật theo hình thức",
     )
+    widgets.coverage_note(per_unit, sel)
 
 st.subheader("Theo quý qua các năm")
 trend = data.quarterly(

@@ -22,12 +22,12 @@ row = total.iloc[0]
 columns = st.columns(4)
 for column, (kind, label) in zip(columns, INSPECTION_TYPES.items(), strict=False):
     column.metric(label, fmt_number(row[kind]), border=True)
-    column.caption(" · ".join(f"{t.lower()} {fmt_number(row.get(f'{kind}_{w}', 0))}" for w, t in TARGETS.items()))
+    column.caption(" · ".join(f"{t.lower()} {fmt_number(row.get(f'{kind}_{w}'))}" for w, t in TARGETS.items()))
 columns[3].metric("Kết luận có vi phạm", fmt_percent(row["violation_pct"]), border=True)
 columns[3].caption(f"{fmt_number(row['violations'])} lượt, trên số lượt kiểm tra")
 
 per_unit = data.by_child(sel.unit.code, sel.span, sel.history, summary="inspection")
-if per_unit[list(INSPECTION_TYPES)].to_numpy().sum() > 0:
+if per_unit[list(INSPECTION_TYPES)].sum().sum() > 0:  # pandas skips the units that did not report
     event = st.plotly_chart(
         charts.bars_by_unit(per_unit, INSPECTION_TYPES, "Số lượt kiểm tra, giám sát theo đơn vị", "Lượt"),
         on_select="rerun", selection_mode="points", key="inspection_bars",
@@ -46,6 +46,7 @@ if per_unit[list(INSPECTION_TYPES)].to_numpy().sum() > 0:
         sel,
         title="Kiểm tra, giám sát theo đơn vị",
     )
+widgets.coverage_note(per_unit, sel)
 
 st.subheader("Theo quý qua các năm")
 codes = tuple(f"{k}_{w}" for k in INSPECTION_TYPES for w in TARGETS)

@@ -61,4 +61,5 @@ else:
         sel,
         title="Chi bộ thiếu sinh hoạt theo đơn vị",
     )
+    widgets.coverage_note(per_unit, sel)
     st.caption("Chọn một đảng ủy ở thanh bên (hoặc bấm vào tên) để xem danh sách từng chi bộ.")

@@ -58,4 +58,9 @@ right.plotly_chart(
     ),
     key="trend_members",
 )
-st.caption("Số đảng viên theo báo cáo đã nhận: quý có đơn vị chưa nộp thì tổng chỉ gồm các đơn vị đã nộp.")
+if "units_due" in trend and (trend["units_reported"] < trend["units_due"]).any():
+    st.caption(
+        "Quý còn đơn vị chưa nộp báo cáo: cột kết nạp gạch chéo là số theo các báo cáo đã nhận; tổng số đảng viên "
+        "là số ước tính (điểm rỗng), cộng số cuối kỳ gần nhất của đơn vị chưa nộp, để việc nộp chậm không bị đọc "
+        "là giảm đảng viên. Di chuột vào điểm để xem số theo báo cáo đã nhận."
+    )

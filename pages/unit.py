@@ -44,13 +44,17 @@ if not unit.is_branch and len(children):
         flagged = {
             lag.unit_code: "; ".join(lag.reasons) for lag in data.lagging_units(unit.code, sel.span, sel.history)
         }
-        children = children.assign(status=children["code"].map(flagged).fillna("Bình thường"))
+        silent = (children["units_due"] > 0) & (children["units_reported"] == 0)
+        status = children["code"].map(flagged)
+        status = status.fillna(silent.map({True: "Chưa nộp báo cáo", False: "Bình thường"}))
+        children = children.assign(status=status)
         columns = {
             "members_closing": ("Đảng viên cuối kỳ", "count"),
             "admitted": ("Kết nạp trong kỳ", "count"),
             "status": ("Tình trạng", "text"),
         }
     widgets.unit_table(children, columns, sel, title="Đơn vị trực thuộc")
+    widgets.coverage_note(children, sel)
 
 st.subheader("Các báo cáo đã nhận")
 returns = data.unit_returns(unit.code)

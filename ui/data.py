@@ -84,6 +84,9 @@ def _call(path: str, name: str, *args: object) -> object:
         from reporting.submissions import submission_grid as grid
 
         return grid(con, _tree(path), *args, today())
+    if name == "return_coverage":
+        unit, span, history = args
+        return dashboard.return_coverage(con, _tree(path), unit, span, today(), history)
     if name in ("figures_by_child", "admissions_by_child"):
         return getattr(dashboard, name)(con, *args, today())
     return getattr(dashboard, name)(con, *args)
@@ -105,6 +108,18 @@ def lagging_units(unit: str, span: Period, history: str) -> list[lagging.Lag]:
 def figures(unit: str, span: Period, history: str) -> dict[str, float]:
     _guard(unit)
     return _call(_store(), "figures", unit, span, history)
+
+
+def stock_coverage(unit: str, span: Period, history: str) -> dict[str, dashboard.Coverage]:
+    """How many units owe and gave each opening and closing stock, with the estimate for the rest."""
+    _guard(unit)
+    return _call(_store(), "stock_coverage", unit, span, history)
+
+
+def return_coverage(unit: str, span: Period, history: str) -> dashboard.ReturnCoverage:
+    """How many of the returns due in the span's ended quarters have come in."""
+    _guard(unit)
+    return _call(_store(), "return_coverage", unit, span, history)
 
 
 # Derived columns a page adds to a figures frame, computed once inside the cache rather than on every rerun.
