@@ -30,6 +30,15 @@ INFLOWS = ("admitted", "readmitted", "transfer_in")
 OUTFLOWS = ("deceased", "expelled", "struck_off", "resigned", "transfer_out")
 STOCKS_CARRIED = (("members_opening", "members_closing"), ("probationary_opening", "probationary_closing"))
 DISCIPLINED_MEMBERS = ("disc_member_reprimand", "disc_member_warning", "disc_member_dismissal")
+# Who becomes probationary in a unit: the newly admitted, the readmitted (a readmitted member goes
+# through probation again, like one admitted for the first time: QĐ 294-QĐ/TW point 3.5, as QĐ 29 and
+# QĐ 24 before it) and, of those transferred in, the probationary ones (the return cannot say how many).
+PROBATIONARY_IN = ("admitted", "readmitted")
+# Who can leave the probationary count other than by confirmation: those who leave the unit. Not the
+# expelled: a probationary member can only be reprimanded or warned (Charter art. 35, DOMAIN.md §3);
+# one found unworthy is struck off.
+PROBATIONARY_OUT = ("deceased", "struck_off", "resigned", "transfer_out")
+MIN_BRANCH_MEMBERS = 3  # Charter: a branch has at least 3 official members (DOMAIN.md §7)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ class _Checker:
         self.unusable: set[tuple[str, str]] = set()  # (sheet, cell) whose value cannot be trusted
         self.expected_branches: dict[str, object] = {}
         self.outside_scope = False
+        self.implausible: set[str] = set()  # unit metrics already warned as implausible
 
     def run(self) -> CheckResult:
         template_version = None
@@ -500,14 +510,18 @@ class _Checker:
 
     def _rules(self) -> None:
         self._members_balance()
-        self._probationary()
+        if self._probationary():
+            self._probationary_flows()
         self._continuity()
         self._branch_rows()
+        self._branch_sizes()
         self._meetings()
+        self._upper_attended()
         self._inspections()
         self._expulsion()
         if self.period.is_year_end:
             self._year_end_ratings()
+        self._implausible_counts()
         self._unlikely_figures()
 
     def _members_balance(self) -> None:
@@ -529,7 +543,9 @@ class _Checker:
                 "members_closing",
             )
 
-    def _probationary(self) -> None:
+    def _probationary(self) -> bool:
+        """Rule 2 of DOMAIN.md §4; True when it held (the flows of probation are worth checking)."""
+        before = len(self.findings)
         if {"probationary_closing", "members_closing"} <= self.values.keys() and self._v(
             "probationary_closing"
         ) > self._v("members_closing"):
@@ -558,6 +574,82 @@ class _Checker:
                 f"Số công nhận đảng viên chính thức ({fmt_value(self._v('confirmed_official'))}) vượt quá số đảng viên "
                 f"dự bị đầu kỳ cộng kết nạp mới ({fmt_value(limit)}). Kiểm tra lại số công nhận chính thức.",
                 "confirmed_official",
+            )
+        return len(self.findings) == before
+
+    def _probationary_flows(self) -> None:
+        """Probationary members at the end against the period's flows.
+
+        A member is probationary from admission (or readmission) until confirmed official after
+        12 months; the count falls only by confirmation or by leaving the unit. So, with the
+        probationary ones among those transferred in and among those who left unknown:
+
+            opening + admitted + readmitted − confirmed − (deceased + struck off + resigned + transferred out)
+              ≤ closing ≤ opening + admitted + readmitted + transferred in − confirmed
+
+        Outside these bounds the figures are impossible: errors. Within them, any place is
+        possible: probationary members move in and out as a matter of course, so a warning there
+        would be noise on right files. Those admitted in the period are also still probationary at
+        its end (a period is at most 12 months, probation is 12), unless they left the unit: fewer
+        than that is impossible, an error; fewer than those admitted, explained only if some of the
+        new members left within weeks of joining, is a warning.
+        """
+        codes = ("probationary_opening", "probationary_closing", "confirmed_official", "transfer_in")
+        if not {"probationary_opening", "probationary_closing"} <= self.values.keys():
+            return
+        if not self._ok(*codes, *PROBATIONARY_IN, *PROBATIONARY_OUT):
+            return
+        closing, opening = self._v("probationary_closing"), self._v("probationary_opening")
+        confirmed = self._v("confirmed_official")
+        joined = sum(self._v(c) for c in PROBATIONARY_IN)
+        left = sum(self._v(c) for c in PROBATIONARY_OUT)
+        joined_text = " + ".join(f"{fmt_value(self._v(c))} {_lower_first(BY_CODE[c].label)}" for c in PROBATIONARY_IN)
+        left_text = " − ".join(f"{fmt_value(self._v(c))} {_lower_first(BY_CODE[c].label)}" for c in PROBATIONARY_OUT)
+        confirmed_text = f"{fmt_value(confirmed)} {_lower_first(BY_CODE['confirmed_official'].label)}"
+        most = opening + joined + self._v("transfer_in") - confirmed
+        least = opening + joined - confirmed - left
+        if closing > most:
+            self._add(
+                error,
+                "probationary_flow_max",
+                f"Đảng viên dự bị cuối kỳ là {fmt_value(closing)}, vượt quá mức các biến động trong kỳ cho phép: "
+                f"nhiều nhất là {fmt_value(most)} ({fmt_value(opening)} dự bị đầu kỳ + {joined_text} + "
+                f"{fmt_value(self._v('transfer_in'))} {_lower_first(BY_CODE['transfer_in'].label)} − {confirmed_text}"
+                "). Đảng viên dự bị chỉ tăng do kết nạp mới, kết nạp lại hoặc chuyển đến; kiểm tra lại số dự bị "
+                "cuối kỳ và các số biến động.",
+                "probationary_closing",
+            )
+        elif closing < least:
+            self._add(
+                error,
+                "probationary_flow_min",
+                f"Đảng viên dự bị cuối kỳ là {fmt_value(closing)}, thấp hơn mức các biến động trong kỳ cho phép: "
+                f"ít nhất là {fmt_value(least)} ({fmt_value(opening)} dự bị đầu kỳ + {joined_text} − {confirmed_text} − "
+                f"{left_text}). Đảng viên dự bị chỉ giảm khi được công nhận chính thức hoặc rời đảng bộ (đảng viên "
+                "dự bị không bị khai trừ); kiểm tra lại số dự bị cuối kỳ và các số biến động.",
+                "probationary_closing",
+            )
+        elif closing < joined - left:
+            self._add(
+                error,
+                "probationary_below_admitted",
+                f"Đảng viên dự bị cuối kỳ là {fmt_value(closing)}, nhưng trong kỳ kết nạp {fmt_value(joined)} "
+                f"({joined_text}): thời gian dự bị là 12 tháng nên cuối kỳ họ vẫn là đảng viên dự bị, trừ người "
+                f"đã rời đảng bộ ({left_text.replace(' − ', ', ')}). Số dự bị cuối kỳ ít "
+                f"nhất là {fmt_value(joined - left)}; kiểm tra lại số dự bị cuối kỳ và số công nhận chính thức "
+                "(người kết nạp trong kỳ chưa thể được công nhận chính thức).",
+                "probationary_closing",
+            )
+        elif closing < joined:
+            self._add(
+                warning,
+                "probationary_admitted_left",
+                f"Đảng viên dự bị cuối kỳ là {fmt_value(closing)}, ít hơn số kết nạp trong kỳ ({fmt_value(joined)}: "
+                f"{joined_text}). Người mới kết nạp còn trong thời gian dự bị 12 tháng; số này chỉ đúng nếu "
+                f"{fmt_value(joined - closing)} người trong số họ đã từ trần, bị xóa tên, xin ra khỏi Đảng hoặc "
+                "chuyển đi ngay trong kỳ. Kiểm tra lại số dự bị cuối kỳ và số công nhận chính thức; nếu số liệu "
+                "đúng, ghi chú lý do khi gửi báo cáo.",
+                "probationary_closing",
             )
 
     def _continuity(self) -> None:
@@ -635,6 +727,29 @@ class _Checker:
                 "members_closing",
             )
 
+    def _branch_sizes(self) -> None:
+        """A branch has at least 3 official members (Charter: art. 21 for a grassroots branch, art. 24
+        for one under a grassroots committee). Fewer is a mistake in the return or the registry, or a
+        branch due to merge: a warning, not an error (DOMAIN.md §7). Branch members count probationary
+        ones too, so fewer than 3 in all is surely fewer than 3 official."""
+        by_code = {_text(r.code.value): r for r in self.raw.branches}
+        for code, vals in self.branches.items():
+            if "branch_members" not in vals or not self._ok("branch_members", owner=code):
+                continue
+            members = vals["branch_members"]
+            if members >= MIN_BRANCH_MEMBERS:
+                continue
+            row = by_code[code]
+            self._add(
+                warning,
+                "branch_below_three",
+                f"Chi bộ «{_text(row.name.value) or code}» ghi {fmt_value(members)} đảng viên, ít hơn "
+                f"{MIN_BRANCH_MEMBERS}: Điều lệ Đảng quy định mỗi chi bộ có ít nhất {MIN_BRANCH_MEMBERS} đảng viên "
+                "chính thức. Kiểm tra lại số đảng viên của chi bộ; nếu đúng, đề nghị Ban Tổ chức xem xét sáp nhập "
+                "chi bộ hoặc cập nhật danh mục.",
+                row.values.get("branch_members", row.code),
+            )
+
     def _meetings(self) -> None:
         months = self.period.months
         by_code = {_text(r.code.value): r for r in self.raw.branches}
@@ -663,6 +778,62 @@ class _Checker:
                     f"hoạt thường kỳ ({fmt_value(regular)}). Mỗi buổi sinh hoạt thường kỳ được xếp đúng một loại.",
                     regular_cell,
                 )
+
+    def _upper_attended(self) -> None:
+        """A meeting an upper-committee member attended is a meeting the branch held: regular or thematic."""
+        by_code = {_text(r.code.value): r for r in self.raw.branches}
+        for code, vals in self.branches.items():
+            if not self._ok("upper_attended", "regular_meetings", "thematic_meetings", owner=code):
+                continue
+            attended = vals.get("upper_attended", 0.0)
+            regular, thematic = vals.get("regular_meetings", 0.0), vals.get("thematic_meetings", 0.0)
+            if attended <= regular + thematic:
+                continue
+            row = by_code[code]
+            self._add(
+                error,
+                "upper_attended_max",
+                f"Chi bộ «{_text(row.name.value) or code}» ghi {fmt_value(attended)} buổi có cấp ủy viên cấp trên "
+                f"dự, nhiều hơn số buổi sinh hoạt của chi bộ trong kỳ ({fmt_value(regular)} thường kỳ + "
+                f"{fmt_value(thematic)} chuyên đề = {fmt_value(regular + thematic)}). Buổi có cấp trên dự phải là "
+                "một buổi sinh hoạt chi bộ đã tổ chức; sửa lại số buổi.",
+                row.values.get("upper_attended", row.code),
+            )
+
+    def _implausible_counts(self) -> None:
+        """Counts a rule of time sets (meetings a month, a quarter), above the catalog's ceiling for the
+        period: warnings saying what is usual."""
+        months = self.period.months
+        for code, value in self.values.items():
+            usual = BY_CODE[code].usual
+            if usual is not None and self._ok(code) and value > usual.most(months):
+                self.implausible.add(code)
+                self._add(warning, "implausible_count", self._implausible_text(BY_CODE[code], value), code)
+        by_code = {_text(r.code.value): r for r in self.raw.branches}
+        for code, vals in self.branches.items():
+            row = by_code[code]
+            name = _text(row.name.value) or code
+            for metric_code, value in vals.items():
+                metric = BY_CODE[metric_code]
+                if metric.usual is None or not self._ok(metric_code, owner=code):
+                    continue
+                if value > metric.usual.most(months):
+                    self._add(
+                        warning,
+                        "implausible_count",
+                        self._implausible_text(metric, value, f" của chi bộ «{name}»"),
+                        row.values.get(metric_code, row.code),
+                    )
+
+    def _implausible_text(self, metric: Metric, value: float, whose: str = "") -> str:
+        usual = metric.usual
+        every = {1: "mỗi tháng", 3: "mỗi quý", 12: "mỗi năm"}.get(usual.months, f"mỗi {usual.months} tháng")
+        return (
+            f"«{metric.label}»{whose} là {fmt_value(value)}, nhiều bất thường cho {self.period.label}: thường "
+            f"{fmt_value(usual.count)} {metric.unit} {every}, nhiều nhất khoảng "
+            f"{fmt_number(usual.most(self.period.months))} {metric.unit} trong kỳ. Kiểm tra lại (có thể gõ nhầm, "
+            "hoặc đã ghi số cộng dồn từ đầu năm thay cho số trong kỳ); nếu số liệu đúng, ghi chú lý do khi gửi báo cáo."
+        )
 
     def _inspections(self) -> None:
         for target, noun in (("org", "tổ chức đảng"), ("member", "đảng viên")):
@@ -693,7 +864,11 @@ class _Checker:
 
     def _unlikely_figures(self) -> None:
         """Warn when a flow departs far from the unit's own seasonal history or from similar units."""
-        flows = {c: v for c, v in self.values.items() if BY_CODE[c].kind == "flow" and self._ok(c)}
+        flows = {
+            c: v
+            for c, v in self.values.items()
+            if BY_CODE[c].kind == "flow" and self._ok(c) and c not in self.implausible  # said once
+        }
         warned = set()
         for found in unusual_against_history(flows, self.ctx.history(self.unit_code, self.period)):
             warned.add(found.metric)

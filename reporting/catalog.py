@@ -31,6 +31,24 @@ class Sheet:
 
 
 @dataclass(frozen=True)
+class Usual:
+    """What a careful board expects of a count that a rule of time sets (meetings a month, a quarter).
+
+    ``count`` every ``months`` months is the rule; more than about ``most_per_month`` for each month
+    of the period is implausible. The validator warns above that ceiling, never rejects: the figure
+    may be true, the warning says what is usual and asks the unit to check.
+    """
+
+    count: int
+    months: int  # 1: a month, 3: a quarter, 12: a year
+    most_per_month: float
+
+    def most(self, months: int) -> float:
+        """The plausible ceiling for a period of ``months`` months."""
+        return self.most_per_month * months
+
+
+@dataclass(frozen=True)
 class Metric:
     code: str
     label: str  # Vietnamese label shown in the template and on dashboards
@@ -40,6 +58,7 @@ class Metric:
     minimum: float = 0
     maximum: float | None = None
     required: bool = False  # a blank cell is an error rather than "not reported"
+    usual: Usual | None = None  # plausibility bound per month of the period (a warning above it)
 
     @property
     def level(self) -> Level:
@@ -140,12 +159,29 @@ METRICS: tuple[Metric, ...] = (
     Metric("disc_member_dismissal", "Đảng viên bị kỷ luật cách chức", "discipline", "flow", _CASES),
     Metric("disc_member_expulsion", "Đảng viên bị kỷ luật khai trừ", "discipline", "flow", _CASES),
     # Committee work
-    Metric("committee_meetings", "Số hội nghị đảng ủy (thường kỳ) trong kỳ", "committee", "flow", "hội nghị"),
-    Metric("conclusions_issued", "Số kết luận / thông báo kết luận đã ban hành", "committee", "flow", "văn bản"),
+    # The committee meets once a month (regular meetings; an extra one now and then): more than two
+    # a month is implausible. Conclusions follow meetings, standing-committee ones included.
+    Metric(
+        "committee_meetings",
+        "Số hội nghị đảng ủy (thường kỳ) trong kỳ",
+        "committee",
+        "flow",
+        "hội nghị",
+        usual=Usual(1, 1, 2),
+    ),
+    Metric(
+        "conclusions_issued",
+        "Số kết luận / thông báo kết luận đã ban hành",
+        "committee",
+        "flow",
+        "văn bản",
+        usual=Usual(1, 1, 5),
+    ),
     # Branch meetings: one row per branch
     Metric("branch_members", "Số đảng viên của chi bộ (cuối kỳ)", "branches", "stock", _PEOPLE, required=True),
     Metric("regular_meetings", "Số lần sinh hoạt thường kỳ", "branches", "flow", "lần"),
-    Metric("thematic_meetings", "Số lần sinh hoạt chuyên đề", "branches", "flow", "lần"),
+    # At least one thematic meeting a quarter (HD 12-HD/BTCTW); one a month is already many.
+    Metric("thematic_meetings", "Số lần sinh hoạt chuyên đề", "branches", "flow", "lần", usual=Usual(1, 3, 1)),
     *(
         Metric(code, f"Số buổi xếp loại {label}", "branches", "flow", _MEETINGS)
         for code, label in MEETING_RATINGS.items()
