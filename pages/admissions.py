@@ -39,6 +39,7 @@ if len(per_unit) and per_unit["target"].notna().any():
         sel,
         title="Kết nạp đảng viên so với chỉ tiêu",
     )
+    widgets.coverage_note(per_unit, sel)
 
 st.subheader("Kết nạp theo quý qua các năm")
 trend = data.quarterly(sel.unit.code, sel.span, ("admitted", "candidates_trained"), sel.history)
