@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from reporting import queries
 from reporting.catalog import MEETING_RATINGS, METRICS, REPORTING_ORG_TYPES
-from reporting.lagging import pace
+from reporting.lagging import pace_note, pace_pcts
 from reporting.lineage import DEFAULT_HISTORY
 from reporting.numbers import fmt_number, fmt_percent
 from reporting.periods import Period, quarters_in, year_to
@@ -161,7 +161,7 @@ def admissions_by_child(
     df["candidates_trained"] = _col(df, "candidates_trained")
     df["target"] = df["code"].map(targets)
     df["pct_of_target"] = 100 * df["admitted"] / df["target"]
-    df["pace_pct"] = 100 * pace(span.end)
+    df["pace_pct"] = df["code"].map(pace_pcts(con, df["code"].tolist(), span, today, history)).astype(float)
     df["behind"] = df["pct_of_target"] < df["pace_pct"]
     return df.sort_values(["pct_of_target", "code"], na_position="last").reset_index(drop=True)
 
@@ -332,7 +332,7 @@ def kpis(
     if goal:
         admissions_note = (
             f"Đạt {fmt_percent(100 * admitted / goal)} kế hoạch năm ({fmt_number(goal)}); "
-            f"tiến độ cần đạt {fmt_percent(100 * pace(span.end), 0)}"
+            f"{pace_note(con, unit, span, today, history)}"
         )
     else:
         admissions_note = "Chưa có chỉ tiêu năm"

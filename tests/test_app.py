@@ -75,7 +75,7 @@ def test_overview_for_the_province(demo_env):
     assert cards["Báo cáo nộp đúng hạn"] == "20"
     flagged = " ".join(m.value for m in at.markdown)
     assert "Chưa nộp báo cáo Quý III/2026 (hạn 15/10/2026)" in flagged
-    assert "chậm so với tiến độ 75% sau 3 quý" in flagged
+    assert "(60% của tiến độ 75% sau 3 quý)" in flagged
 
 
 def test_url_sets_the_filters(demo_env):

@@ -8,7 +8,7 @@ import pytest
 
 from ingest import demo
 from reporting import dashboard, db, queries
-from reporting.lagging import LagSettings, admissions_reason, lagging_units, pace_words
+from reporting.lagging import LagSettings, admissions_reason, expected_pace, lagging_units, pace_words
 from reporting.periods import parse, quarters_in, view_span
 from reporting.submissions import submission_grid
 from reporting.units import UnitTree
@@ -55,7 +55,7 @@ def test_view_spans():
 
 
 def test_admissions_by_commune_match_pandas(con, raw):
-    ours = dashboard.admissions_by_child(con, "MS", SPAN).set_index("code")
+    ours = dashboard.admissions_by_child(con, "MS", SPAN, today=DEMO_AS_OF).set_index("code")
     admitted = within(raw[raw["metric"] == "admitted"], YTD).groupby("commune")["value"].sum()
     targets = con.execute("select unit_code, admission_target from targets where year = 2026").df()
     target = dict(zip(targets["unit_code"], targets["admission_target"], strict=True))
@@ -185,8 +185,12 @@ def test_a_query_reads_its_arrow_table_for_that_call_only(con):
 
 def test_lagging_on_demo(con):
     tree = UnitTree.from_db(con)
-    lags = {lag.unit_code: lag for lag in lagging_units(con, tree, "MS", SPAN, DEMO_AS_OF)}
+    found = lagging_units(con, tree, "MS", SPAN, DEMO_AS_OF)
+    lags = {lag.unit_code: lag for lag in found}
     assert set(lags) >= demo.LAGGING_ADMISSIONS
+    # Worst first: the communes that have not sent Q3, then the furthest behind on admissions.
+    assert {lag.unit_code for lag in found[: len(demo.MISSING_LATEST)]} == set(demo.MISSING_LATEST)
+    assert [lag.sort_key for lag in found] == sorted(lag.sort_key for lag in found)
     assert all("admissions" in lags[c].kinds for c in demo.LAGGING_ADMISSIONS)
     for code in demo.MISSING_LATEST:
         assert "Chưa nộp báo cáo Quý III/2026 (hạn 15/10/2026)" in lags[code].reasons
@@ -199,8 +203,8 @@ def test_lagging_on_demo(con):
 
 
 def test_lagging_sentences():
-    assert admissions_reason(2, 12, date(2026, 6, 30)) == (
-        "Kết nạp 2/12 đảng viên, đạt 16,7% kế hoạch năm, chậm so với tiến độ 50% sau 2 quý"
+    assert admissions_reason(2, 12, expected_pace([(None, None)], date(2026, 6, 30)), 0.6) == (
+        "Đến 30/06/2026 kết nạp 2/12 đảng viên (16,7% kế hoạch năm), dưới ngưỡng 30% (60% của tiến độ 50% sau 2 quý)"
     )
     assert pace_words(date(2026, 7, 31)) == "sau 7 tháng"
     assert pace_words(date(2026, 12, 31)) == "cả năm"

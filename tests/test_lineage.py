@@ -17,7 +17,7 @@ from ingest.load import Incoming, load_files
 from ingest.registry import RegistryError, apply_registry, load_registry, load_targets
 from ingest.template import template_bytes
 from reporting import dashboard, db, queries
-from reporting.lagging import lagging_units
+from reporting.lagging import lagging_units, paces
 from reporting.lineage import Lineage, Succession
 from reporting.periods import parse, year_to
 from reporting.units import UnitTree
@@ -292,6 +292,39 @@ def test_lagging_on_todays_units_answers_for_predecessors(history):
     assert any("của Đảng ủy xã Bê" in r for r in lags["N2"].reasons)
     reported = lagging_units(con, tree, "T", parse("2025-Q2"), TODAY, history="reported")
     assert {lag.unit_code for lag in reported} >= {"A2", "B"}
+
+
+def test_lagging_judges_admissions_on_the_days_a_unit_was_active(history):
+    con, send = history
+    for period, vals in [("2025-Q1", values(96, 2)), ("2025-Q2", values(98, 2, probationary=7))]:
+        assert send("A1", period, vals).action == "loaded"  # 4 of its 10 by 30 June
+    for period in ("2025-Q1", "2025-Q2"):
+        assert send("A2", period, values(48, 0)).action == "loaded"  # none of its 6
+    tree = UnitTree.from_db(con)
+    year = parse("2025")
+    reported = {lag.unit_code: lag for lag in lagging_units(con, tree, "T", year, TODAY, history="reported")}
+    # A1 and A2 closed on 30 June: judged on their half year, 60% of a 50% pace (30% of the target).
+    assert "admissions" not in reported["A1"].kinds  # 40%: was flagged against the whole year's pace (60%)
+    assert admissions(reported["A2"]) == (
+        "Đến 31/12/2025 kết nạp 0/6 đảng viên (0,0% kế hoạch năm), dưới ngưỡng 30% "
+        "(60% của tiến độ 50% theo thời gian hoạt động từ 01/01/2025 đến 30/06/2025)"
+    )
+    assert "Chưa nộp báo cáo Quý I/2025 (hạn 15/04/2025)" in reported["B"].reasons
+    # On today's units N1 carries A1 and A2: active the whole year, 4 of their 16 (25%) is behind.
+    today = {lag.unit_code: lag for lag in lagging_units(con, tree, "T", year, TODAY, history="today")}
+    assert admissions(today["N1"]) == (
+        "Đến 31/12/2025 kết nạp 4/16 đảng viên (25,0% kế hoạch năm), dưới ngưỡng 60% (60% của tiến độ 100% cả năm)"
+    )
+    assert paces(con, ["N1"], year, TODAY, "today")["N1"].whole
+    as_reported = paces(con, ["N1", "A1", "D", "T"], year, TODAY, "reported")
+    assert {code: p.share for code, p in as_reported.items()} == pytest.approx({"N1": 0.5, "A1": 0.5, "D": 0.5, "T": 1})
+    by_commune = dashboard.admissions_by_child(con, "D", year, "reported", TODAY).set_index("code")
+    assert by_commune["pace_pct"].to_dict() == pytest.approx({"A1": 50.0, "A2": 50.0, "B": 50.0})
+
+
+def admissions(lag) -> str:
+    (reason,) = [r for r, kind in zip(lag.reasons, lag.kinds, strict=True) if kind == "admissions"]
+    return reason
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 -- whole quarters, in the $history view: branches that reported, and those of them with no thematic
 -- meeting in the quarter (monthly returns add up). On today's units a reporting unit also answers
 -- for the returns of the units that merged into it. Read from the counts kept at load
--- (quarter_branches); a span that cuts a quarter is counted from the rows
--- (branches_without_thematic_rows), which tests/test_rollup.py holds this query to.
+-- (quarter_branches). The lagging list judges the thematic rule on whole quarters only, and reads
+-- it here; branches_without_thematic_rows counts any span from the rows, and tests/test_rollup.py
+-- holds this query to it.
 -- the units that send returns, each with the reporting unit it answers to (views.sql)
 with senders as (
     select * from senders_under($history, $unit)

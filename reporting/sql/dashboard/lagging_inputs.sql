@@ -1,9 +1,11 @@
 -- grain: one row per reporting unit in $unit's subtree in the $history view (on today's units:
 -- those active on $today, each carrying the returns of the units that merged into it; as
 -- reported: those active on some day of [$start, $end]): admissions from 1 January to $end, and
--- regular and weak (average or poor) meetings of its branches within [$start, $end]. The active
--- dates are unit_map's copies of the registry's; names come from the caller's tree (joining the
--- 135,000-row units table took a third of the query at national scale).
+-- regular and weak (average or poor) meetings of its branches within [$start, $end]. The lagging
+-- list passes its judged end as $end, the end of the last quarter that is due (reporting/lagging.py),
+-- so nothing of a quarter not yet due is judged. The active dates are unit_map's copies of the
+-- registry's; names come from the caller's tree (joining the 135,000-row units table took a third
+-- of the query at national scale).
 with reporting as (
     select m.unit_code as code
     from unit_map as m
