@@ -7,9 +7,9 @@ every dashboard table downloads as, so a table looks the same everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from copy import copy
 from dataclasses import dataclass
-from collections.abc import Mapping
 from io import BytesIO
 
 import pandas as pd
@@ -20,7 +20,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from briefing.figures import Briefing
 from briefing.text import quarter_words
 from ingest.excel_safe import landscape_fit_width, put
-from reporting.numbers import fmt_number
 from reporting.catalog import MEETING_RATINGS, METRICS
 from reporting.dashboard import (
     DISCIPLINE_FORMS,
@@ -30,8 +29,27 @@ from reporting.dashboard import (
     inspection_summary,
     meeting_shares,
 )
+from reporting.numbers import fmt_number, is_missing, round_half_up
 
 FORMATS = {"count": "#,##0", "percent": '0.0"%"', "decimal": "#,##0.00", "text": "@"}
+# A percent or a rate is written as the page shows it (rounded half-up to the format's decimals), so
+# the cell holds the figure a reader saw, not its binary neighbour; no cell holds -0.0.
+_DECIMALS = {"percent": 1, "decimal": 2}
+
+
+def cell_value(value: object, kind: str) -> object:
+    """What a table cell holds: None for a missing figure, text as is, numbers as the page reads them."""
+    if isinstance(value, str):
+        return value
+    if is_missing(value):
+        return None
+    if kind in _DECIMALS:
+        return round_half_up(value, _DECIMALS[kind])
+    if isinstance(value, float) and value == 0:
+        return 0.0  # not -0.0
+    return value
+
+
 _THIN = Side(style="thin", color="808080")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD = PatternFill("solid", fgColor="D9E1F2")
@@ -84,7 +102,7 @@ def write_table(
     for r, record in enumerate(values, start=header_row + 1):
         for col, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
             cell = ws.cell(row=r, column=col)
-            put(cell, None if value is None or (not isinstance(value, str) and pd.isna(value)) else value)
+            put(cell, cell_value(value, column.kind))
             if col in styles:
                 cell._style = copy(styles[col])
             else:

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from reporting import dashboard, lagging
-from reporting.lagging import Lag, pace
+from reporting.lagging import Lag
 from reporting.lineage import DEFAULT_HISTORY
 from reporting.periods import Period
 from reporting.submissions import UnitStatus, unit_statuses
@@ -24,7 +24,7 @@ class Briefing:
     quarter: dict[str, float]  # figures within the quarter
     year: dict[str, float]  # figures from 1 January to the quarter's end
     target: int | None
-    pace_pct: float
+    pace_pct: float | None  # the pace the lagging list judges the unit by (None: nothing due yet)
     admissions: pd.DataFrame  # per child unit, laggards first
     by_child: pd.DataFrame  # per child unit: every metric within the quarter, with inspection, discipline
     #                         and meeting summaries
@@ -76,7 +76,7 @@ def gather(
         quarter=dashboard.figures(con, unit_code, period, history),
         year=dashboard.figures(con, unit_code, dashboard.ytd(period), history),
         target=dashboard.target(con, unit_code, period.year, history),
-        pace_pct=100 * pace(period.end),
+        pace_pct=lagging.pace_pcts(con, [unit_code], period, today, history).get(unit_code),
         admissions=dashboard.admissions_by_child(con, unit_code, period, history, today),
         by_child=by_child,
         statuses=statuses,

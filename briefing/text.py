@@ -84,9 +84,7 @@ def movements(b: Briefing) -> str:
     if any(lost.values()):
         parts.append(f"giảm {n(sum(lost.values()))} đảng viên ({breakdown(lost)})")
     sentence = (
-        f"{in_quarter(b)}, "
-        + ("; ".join(parts) if parts else "không có đảng viên tăng, giảm ngoài kết nạp mới")
-        + "."
+        f"{in_quarter(b)}, " + ("; ".join(parts) if parts else "không có đảng viên tăng, giảm ngoài kết nạp mới") + "."
     )
     return sentence + " " + membership(b) if membership(b) else sentence
 

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from reporting.dashboard import MOVEMENT_IN, MOVEMENT_OUT, ytd
-from reporting.lagging import pace
 from reporting.numbers import fmt_number
 from ui import charts, data, filters, nav, widgets
 
@@ -18,11 +17,12 @@ if not figs:
     widgets.no_data(sel)
     st.stop()
 
+# the pace the lagging list judges (the units' most common: a unit active part of the year has its own)
+paces = per_unit["pace_pct"].dropna() if "pace_pct" in per_unit else per_unit.iloc[0:0]
+pace_line = float(paces.mode().iloc[0]) if len(paces) else None
 if len(per_unit) and per_unit["target"].notna().any():
     event = st.plotly_chart(
-        charts.progress_bars(
-            per_unit, "Kết nạp đảng viên so với chỉ tiêu năm (đơn vị chậm ở trên)", 100 * pace(sel.span.end)
-        ),
+        charts.progress_bars(per_unit, "Kết nạp đảng viên so với chỉ tiêu năm (đơn vị chậm ở trên)", pace_line),
         on_select="rerun",
         selection_mode="points",
         key="admissions_bars",

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from reporting.lagging import rule_help
 from ui import charts, data, filters, nav, widgets
 
 CARDS = 12  # lagging units shown as cards; all of them are in the table under the cards
@@ -20,7 +21,7 @@ for row in (cards[:3], cards[3:]):
     for column, kpi in zip(st.columns(3), row, strict=True):
         widgets.kpi_card(column, kpi)
 
-st.subheader("Đơn vị cần quan tâm")
+st.subheader("Đơn vị cần quan tâm", help=rule_help())
 lags = data.lagging_units(sel.unit.code, sel.span, sel.history)
 if not lags:
     st.success("Không có đơn vị nào chậm tiến độ hay thiếu báo cáo trong kỳ.")

@@ -20,7 +20,7 @@ from reporting.lagging import pace_note, pace_pcts
 from reporting.lineage import DEFAULT_HISTORY
 from reporting.numbers import fmt_number, fmt_percent
 from reporting.periods import Period, quarters_in, year_to
-from reporting.submissions import unit_statuses
+from reporting.submissions import UnitStatus, unit_statuses
 from reporting.units import UnitTree
 
 INSPECTION_TYPES: dict[str, str] = {
@@ -85,15 +85,22 @@ def children(
 def figures_by_child(
     con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY, today: date | None = None
 ) -> pd.DataFrame:
-    """One row per child unit (code, name, org_type) with a column per metric (0 where none reported)."""
+    """One row per child unit (code, name, org_type) with a column per metric: NaN where the child
+    reported nothing (never 0), and for a child holding reporting units ``units_due`` and
+    ``units_reported`` (of the units owing the closing stock, how many sent a return in the span)."""
     kids = children(con, unit, span, history, today)
+    codes = kids["code"].tolist()
     long = queries.run(
-        con, "dashboard/metric_totals", groups=kids["code"].tolist(), start=span.start, end=span.end,
+        con, "dashboard/metric_totals", groups=codes, start=span.start, end=span.end,
         history=history, rollup=_rollup(con, unit, by_child=True),
     )  # fmt: skip
     wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
     out = kids.merge(wide, left_on="code", right_index=True, how="left")
-    return out.fillna({c: 0.0 for c in wide.columns})
+    cover = queries.run(con, "dashboard/stock_coverage", groups=codes, start=span.start, end=span.end, history=history)
+    cover = cover[cover["metric"] == "members_closing"].set_index("group_code")
+    out["units_due"] = out["code"].map(cover["units_due"]).astype("Float64").astype(float)
+    out["units_reported"] = out["code"].map(cover["units_reported"]).astype("Float64").astype(float)
+    return out
 
 
 def target(con: duckdb.DuckDBPyConnection, unit: str, year: int, history: str = DEFAULT_HISTORY) -> int | None:
@@ -101,8 +108,15 @@ def target(con: duckdb.DuckDBPyConnection, unit: str, year: int, history: str = 
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A metric column, or zeros where no unit in the frame reported it."""
-    return frame[name].fillna(0.0) if name in frame else pd.Series(0.0, index=frame.index)
+    """A metric column as reported: NaN where a unit did not report it (a missing figure is never 0)."""
+    return frame[name].astype(float) if name in frame else pd.Series(float("nan"), index=frame.index)
+
+
+def _total(columns: list[pd.Series]) -> pd.Series:
+    """Row-wise sum of what was reported; NaN only where none of the parts was."""
+    if not columns:
+        return pd.Series(dtype=float)
+    return pd.concat(columns, axis=1).sum(axis=1, min_count=1)
 
 
 def inspection_summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -111,9 +125,9 @@ def inspection_summary(frame: pd.DataFrame) -> pd.DataFrame:
     for kind in INSPECTION_TYPES:
         for who in TARGETS:
             out[f"{kind}_{who}"] = _col(out, f"{kind}_{who}")
-        out[kind] = sum(out[f"{kind}_{who}"] for who in TARGETS)
-    inspected = out["inspect"] + out["inspect_signs"]
-    violations = _col(out, "violation_org") + _col(out, "violation_member")
+        out[kind] = _total([out[f"{kind}_{who}"] for who in TARGETS])
+    inspected = _total([out["inspect"], out["inspect_signs"]])
+    violations = _total([_col(out, "violation_org"), _col(out, "violation_member")])
     out["violations"] = violations
     out["violation_pct"] = (100 * violations / inspected).where(inspected > 0)
     return out
@@ -124,25 +138,49 @@ def discipline_summary(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for code in DISCIPLINE_FORMS:
         out[code] = _col(out, code)
-    out["disc_members"] = sum(out[c] for c in DISCIPLINE_FORMS if c.startswith("disc_member"))
-    out["disc_orgs"] = sum(out[c] for c in DISCIPLINE_FORMS if c.startswith("disc_org"))
+    out["disc_members"] = _total([out[c] for c in DISCIPLINE_FORMS if c.startswith("disc_member")])
+    out["disc_orgs"] = _total([out[c] for c in DISCIPLINE_FORMS if c.startswith("disc_org")])
     members = _col(out, "members_closing")
     out["per_1000"] = (1000 * out["disc_members"] / members).where(members > 0)
     return out
 
 
 def indicator_history(wide: pd.DataFrame, last: int = 8) -> pd.DataFrame:
-    """Every indicator (rows, Vietnamese labels) by quarter (columns, the last ``last``), formatted for reading."""
+    """Every indicator (rows, Vietnamese labels) by quarter (columns, the last ``last``), formatted for reading.
+
+    A quarter in which some reporting units have not sent their return is headed with its coverage
+    ("Q3/2026 (22/24 đơn vị)"), and each closing stock gains an estimate row that carries the silent
+    units' last closing forward: its as-reported figure alone would read as a fall.
+    """
     if wide.empty:
         return pd.DataFrame()
     wide = wide.tail(last)
-    metrics = [m for m in METRICS if m.code in wide.columns and wide[m.code].abs().sum() > 0]
+    incomplete = (
+        (wide["units_reported"] < wide["units_due"]).fillna(False)
+        if "units_due" in wide
+        else pd.Series(False, index=wide.index)
+    )
+    headers = [
+        f"{label} ({fmt_number(r)}/{fmt_number(d)} đơn vị)" if short else label
+        for label, short, r, d in zip(
+            wide["label"], incomplete, wide.get("units_reported", incomplete), wide.get("units_due", incomplete),
+            strict=True,
+        )
+    ]  # fmt: skip
+    # every indicator reported in one of the quarters shown, zeros included (a reported 0 is a figure)
+    metrics = [m for m in METRICS if m.code in wide.columns and wide[m.code].notna().any()]
     rows = []
     for m in metrics:
         row = {"Chỉ tiêu": m.label}
-        for label, value in zip(wide["label"], wide[m.code], strict=True):
-            row[label] = fmt_number(value, 1) if m.kind == "percent" else fmt_number(value)
+        for header, value in zip(headers, wide[m.code], strict=True):
+            row[header] = fmt_number(value, 1) if m.kind == "percent" else fmt_number(value)
         rows.append(row)
+        estimate = f"{m.code}_estimate"
+        if incomplete.any() and estimate in wide:
+            rows.append(
+                {"Chỉ tiêu": f"{m.label} (ước tính, gồm số gần nhất của đơn vị chưa nộp)"}
+                | {h: fmt_number(v) for h, v in zip(headers, wide[estimate], strict=True)}
+            )
     return pd.DataFrame(rows)
 
 
@@ -180,15 +218,96 @@ def quarterly(
     if long.empty:
         return pd.DataFrame(columns=["year", "quarter", "label", *metrics])
     wide = long.pivot_table(index=["year", "quarter"], columns="metric", values="value", aggfunc="first")
-    wide = wide.reindex(columns=metrics).fillna(0.0).reset_index()
+    wide = wide.reindex(columns=metrics).reset_index()  # NaN where nobody reported: never 0
     wide["label"] = [f"Q{q}/{y}" for y, q in zip(wide["year"], wide["quarter"], strict=True)]
+    if name == "dashboard/quarterly_series":
+        wide = _with_coverage(con, wide, unit, from_year, until, metrics, history)
     return wide
+
+
+CLOSING_STOCKS = ("members_closing", "probationary_closing")
+
+
+def _with_coverage(
+    con: duckdb.DuckDBPyConnection,
+    wide: pd.DataFrame,
+    unit: str,
+    from_year: int,
+    until: date,
+    metrics: list[str],
+    history: str,
+) -> pd.DataFrame:
+    """Adds each quarter's ``units_due`` and ``units_reported`` (of the reporting units that existed at
+    its end, how many sent a return), and ``<stock>_estimate`` for the closing stocks asked for."""
+    stocks = [m for m in CLOSING_STOCKS if m in metrics] or ["members_closing"]
+    series = queries.run(
+        con, "dashboard/stock_series", unit=unit, from_year=from_year, until=until, metrics=stocks, history=history
+    )
+    if series.empty:
+        return wide.assign(units_due=float("nan"), units_reported=float("nan"))
+    counts = series[series["metric"] == stocks[0]].set_index(["year", "quarter"])[["units_due", "units_reported"]]
+    out = wide.merge(counts.astype(float), left_on=["year", "quarter"], right_index=True, how="left")
+    for stock in (m for m in CLOSING_STOCKS if m in metrics):
+        estimate = (
+            series[series["metric"] == stock].set_index(["year", "quarter"])["estimate"].rename(f"{stock}_estimate")
+        )
+        out = out.merge(estimate, left_on=["year", "quarter"], right_index=True, how="left")
+    return out
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Of the reporting units that owe a stock figure for a span, how many gave it; the as-reported
+    sum; and the estimate that carries each silent unit's last reported closing forward."""
+
+    metric: str
+    due: int
+    reported_units: int
+    value: float | None  # the as-reported sum (what metric_totals gives)
+    carried_units: int = 0
+    carried: float | None = None  # the silent units' last closing before the span, times share
+    carried_as_of: date | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.reported_units >= self.due
+
+    @property
+    def estimate(self) -> float | None:
+        if self.value is None and self.carried is None:
+            return None
+        return (self.value or 0.0) + (self.carried or 0.0)
+
+    @property
+    def words(self) -> str:
+        """ "22/24 đơn vị đã báo cáo"."""
+        return f"{fmt_number(self.reported_units)}/{fmt_number(self.due)} đơn vị đã báo cáo"
+
+
+def _float(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def stock_coverage(
+    con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY
+) -> dict[str, Coverage]:
+    """The coverage of the unit's opening and closing stocks over the span (reporting/sql/dashboard/
+    stock_coverage.sql); empty for a branch, whose figures are carried by its commune's return."""
+    df = queries.run(con, "dashboard/stock_coverage", groups=[unit], start=span.start, end=span.end, history=history)
+    return {
+        row.metric: Coverage(
+            row.metric, int(row.units_due), int(row.units_reported), _float(row.reported),
+            int(row.units_carried), _float(row.carried),
+            None if pd.isna(row.carried_as_of) else pd.Timestamp(row.carried_as_of).date(),
+        )
+        for row in df.itertuples(index=False)
+    }  # fmt: skip
 
 
 def meeting_shares(frame: pd.DataFrame) -> pd.DataFrame:
     """Adds the share (%) of meetings at each rating level, of rated meetings, to a figures frame."""
     out = frame.copy()
-    rated = sum(_col(out, c) for c in MEETING_RATINGS)
+    rated = _total([_col(out, c) for c in MEETING_RATINGS])
     for code in MEETING_RATINGS:
         out[f"{code}_pct"] = (100 * _col(out, code) / rated).where(rated > 0)
     out["rated_meetings"] = rated
@@ -305,16 +424,15 @@ def kpis(
     now, before = figures(con, unit, span, history), figures(con, unit, last_year, history)
     now_ytd, before_ytd = figures(con, unit, ytd(span), history), figures(con, unit, ytd(last_year), history)
     goal = target(con, unit, span.year, history)
-    view = tree.view(history, today)
 
-    def inspections(f: dict[str, float]) -> float:
-        return sum(f.get(f"{t}_{w}", 0.0) for t in INSPECTION_TYPES for w in TARGETS)
+    def inspections(f: dict[str, float]) -> float | None:
+        return _sum_of(f, [f"{t}_{w}" for t in INSPECTION_TYPES for w in TARGETS])
 
-    def discipline(f: dict[str, float]) -> float:
-        return sum(f.get(code, 0.0) for code in DISCIPLINE_FORMS)
+    def discipline(f: dict[str, float]) -> float | None:
+        return _sum_of(f, list(DISCIPLINE_FORMS))
 
     def good_share(f: dict[str, float]) -> float | None:
-        rated = sum(f.get(c, 0.0) for c in MEETING_RATINGS)
+        rated = _sum_of(f, list(MEETING_RATINGS))
         return 100 * f.get("rating_good", 0.0) / rated if rated else None
 
     def net_change(f: dict[str, float]) -> float | None:
@@ -322,31 +440,60 @@ def kpis(
             return None
         return f["members_closing"] - f["members_opening"]
 
-    def on_time(p: Period) -> tuple[int, int]:
-        statuses = [
-            s for q in _quarters(p, today) for s in unit_statuses(con, tree, q, today) if view.within(s.unit_code, unit)
-        ]
-        return sum(s.state in ("accepted", "warnings") and not s.late for s in statuses), len(statuses)
+    statuses = {
+        key: _statuses(con, tree, unit, p, today, history)
+        for key, p in {"now": span, "ytd": ytd(span), "before": last_year, "before_ytd": ytd(last_year)}.items()
+    }
 
-    admitted = now_ytd.get("admitted", 0.0)
-    if goal:
+    def on_time(key: str) -> tuple[int, int]:
+        return sum(s.state in ("accepted", "warnings") and not s.late for s in statuses[key]), len(statuses[key])
+
+    # A comparison with last year is made only when every return due in both spans is in: a late
+    # return would otherwise read as a fall. The cards say how many returns their figures cover.
+    cover = {key: ReturnCoverage.of(found) for key, found in statuses.items()}
+
+    def compared(key: str, previous: float | None) -> float | None:
+        return (
+            previous if cover[key].complete and cover[f"before_{key}" if key != "now" else "before"].complete else None
+        )
+
+    def covered(key: str, note: str = "") -> str:
+        c = cover[key]
+        if c.complete:
+            return note
+        gap = f"Theo {c.words}; chưa so sánh với cùng kỳ" if c.received else f"Chưa nhận báo cáo nào ({c.words})"
+        return f"{note}. {gap}" if note else gap
+
+    admitted = now_ytd.get("admitted")
+    if goal and admitted is not None:
         admissions_note = (
             f"Đạt {fmt_percent(100 * admitted / goal)} kế hoạch năm ({fmt_number(goal)}); "
             f"{pace_note(con, unit, span, today, history)}"
         )
     else:
-        admissions_note = "Chưa có chỉ tiêu năm"
-    received, expected = on_time(span)
-    received_before, expected_before = on_time(last_year)
+        admissions_note = "Chưa có chỉ tiêu năm" if not goal else ""
+    received, expected = on_time("now")
+    received_before, expected_before = on_time("before")
+    members = stock_coverage(con, unit, span, history).get("members_closing")
     closing = now.get("members_closing")
+    if members is not None and not members.complete and members.estimate is not None:
+        members_note = (
+            f"Tổng số cuối kỳ: {fmt_number(closing)} ({members.words}); "
+            f"ước tính {fmt_number(members.estimate)} (gồm số cuối kỳ gần nhất của đơn vị chưa nộp)"
+        )
+    else:
+        members_note = f"Tổng số cuối kỳ: {fmt_number(closing)}" if closing is not None else ""
     return [
-        Kpi("admissions", "Kết nạp đảng viên từ đầu năm", admitted, before_ytd.get("admitted", 0.0),
-            note=admissions_note),
-        Kpi("net_members", "Tăng, giảm đảng viên trong kỳ", net_change(now), net_change(before),
-            note=f"Tổng số cuối kỳ theo báo cáo đã nhận: {fmt_number(closing)}" if closing is not None else ""),
-        Kpi("inspections", "Lượt kiểm tra, giám sát", inspections(now), inspections(before)),
-        Kpi("discipline", "Kỷ luật (tổ chức và đảng viên)", discipline(now), discipline(before)),
-        Kpi("good_meetings", "Buổi sinh hoạt chi bộ xếp loại Tốt", good_share(now), good_share(before), percent=True),
+        Kpi("admissions", "Kết nạp đảng viên từ đầu năm", admitted, compared("ytd", before_ytd.get("admitted")),
+            note=covered("ytd", admissions_note)),
+        Kpi("net_members", "Tăng, giảm đảng viên trong kỳ", net_change(now), compared("now", net_change(before)),
+            note=covered("now", members_note)),
+        Kpi("inspections", "Lượt kiểm tra, giám sát", inspections(now), compared("now", inspections(before)),
+            note=covered("now")),
+        Kpi("discipline", "Kỷ luật (tổ chức và đảng viên)", discipline(now), compared("now", discipline(before)),
+            note=covered("now")),
+        Kpi("good_meetings", "Buổi sinh hoạt chi bộ xếp loại Tốt", good_share(now),
+            compared("now", good_share(before)), percent=True, note=covered("now")),
         Kpi("on_time", "Báo cáo nộp đúng hạn", float(received), float(received_before) if expected_before else None,
             note=f"trên {fmt_number(expected)} báo cáo phải nộp" if expected else "Chưa đến hạn nộp"),
     ]  # fmt: skip
@@ -354,6 +501,51 @@ def kpis(
 
 def _quarters(span: Period, today: date) -> list[Period]:
     return [q for q in quarters_in(span) if q.end < today]
+
+
+def _sum_of(f: dict[str, float], codes: list[str]) -> float | None:
+    """The sum of the reported codes; None when none of them was reported (never 0 for nothing)."""
+    present = [f[c] for c in codes if c in f]
+    return sum(present) if present else None
+
+
+@dataclass(frozen=True)
+class ReturnCoverage:
+    """Of the quarterly returns due in a span (reporting units × ended quarters), how many are in."""
+
+    received: int
+    due: int
+
+    @classmethod
+    def of(cls, statuses: list[UnitStatus]) -> ReturnCoverage:
+        return cls(sum(s.state in ("accepted", "warnings") for s in statuses), len(statuses))
+
+    @property
+    def complete(self) -> bool:
+        return self.received >= self.due
+
+    @property
+    def words(self) -> str:
+        """ "70/72 báo cáo đã nhận"."""
+        return f"{fmt_number(self.received)}/{fmt_number(self.due)} báo cáo đã nhận"
+
+
+def return_coverage(
+    con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, span: Period, today: date, history: str = DEFAULT_HISTORY
+) -> ReturnCoverage:
+    """How many of the returns due for the unit's subtree in the span's ended quarters have come in
+    (a monthly reporter's quarter counts when all its months are in): what a flow total covers."""
+    return ReturnCoverage.of(_statuses(con, tree, unit, span, today, history))
+
+
+def _statuses(
+    con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, span: Period, today: date, history: str
+) -> list[UnitStatus]:
+    """The status of every return due in the unit's subtree for the span's ended quarters."""
+    view = tree.view(history, today)
+    return [
+        s for q in _quarters(span, today) for s in unit_statuses(con, tree, q, today) if view.within(s.unit_code, unit)
+    ]
 
 
 def unit_returns(con: duckdb.DuckDBPyConnection, unit: str) -> pd.DataFrame:

@@ -12,7 +12,9 @@ flagged when:
    1 January to the judged end: the sum over the months of (days active in the month / days in the
    month) / 12, so a unit active all year is expected 75% after three quarters and a commune closed
    on 30 June 50% for the year (on today's units a commune is active on the days it or one of its
-   predecessors was: ``active_spans.sql``);
+   predecessors was: ``active_spans.sql``). A unit with a return due by the judged end missing,
+   partial or rejected is not judged on admissions (part of them is unknown): it is flagged for the
+   return, which ranks first;
 2. a return of a quarter of the span whose due date has passed is missing (or lacks months),
    rejected and not yet resent, or came after the due date;
 3. more than ``weak_share`` (default 20%) of its branches' regular meetings from the span's start to
@@ -307,9 +309,21 @@ def lagging_units(
     lags = {code: Lag(code, unit.name if (unit := tree.get(code)) else code) for code in codes}
     targets = queries.targets_for(con, codes, span.year, history)
     expected = paces(con, codes, span, today, history, settings.due_days)
+    statuses = {q: unit_statuses(con, tree, q, today, settings.due_days) for q in quarters_in(span) if q.start <= today}
+    # Admissions are judged only on a complete year to date: a unit missing a return due by the
+    # judged end has an unknown part of its admissions (it is flagged for the return instead).
+    unknown = set()
+    for q in returns_in_year(span.year, "quarter"):
+        if q.end > end:
+            break
+        for status in statuses.get(q) or unit_statuses(con, tree, q, today, settings.due_days):
+            if status.state not in ("accepted", "warnings"):
+                unknown.update(code for code, _ in _answering(tree, status, lags, history))
     for row in inputs.itertuples(index=False):
         lag, target, due_pace = lags[row.code], targets.get(row.code), expected.get(row.code)
-        if target and due_pace and row.admitted_ytd < target * due_pace.share * settings.pace_ratio:
+        if row.code in unknown:
+            pass
+        elif target and due_pace and row.admitted_ytd < target * due_pace.share * settings.pace_ratio:
             lag.add(
                 "admissions",
                 admissions_reason(row.admitted_ytd, target, due_pace, settings.pace_ratio),
@@ -321,7 +335,6 @@ def lagging_units(
                 weak_meetings_reason(row.weak_meetings, row.regular_meetings, settings.weak_share),
                 row.weak_meetings / row.regular_meetings,
             )
-    statuses = {q: unit_statuses(con, tree, q, today, settings.due_days) for q in quarters_in(span) if q.start <= today}
     _judge_thematic(con, tree, unit_code, span, end, lags, statuses, settings, history)
     for q, found in statuses.items():
         due = due_date(q, settings.due_days)

@@ -147,8 +147,14 @@ def test_year_view_with_q4_open_is_judged_after_three_quarters(issue_demo):
     behind = {code for code, lag in lags.items() if "admissions" in lag.kinds}
     # Expected: admissions from 1 January to 30 September under 60% of 75% of the annual target.
     admitted, targets = admitted_by_unit(con, YEAR_START, date(2026, 9, 30)), own_targets(con, 2026)
-    expected = {c for c, t in targets.items() if tree.get(c).reports and admitted.get(c, 0) < 0.45 * t}
-    assert behind == expected == {"X04", "X11", "X19", "X20", "X22"}
+    # X20 is under it too (24/54 by 30 June), but has not sent Q3: a part of its admissions is
+    # unknown, so it is judged on the missing return alone (listed first), not on a pace it may meet.
+    missing_q3 = {"X13", "X20"}
+    expected = {
+        c for c, t in targets.items() if tree.get(c).reports and admitted.get(c, 0) < 0.45 * t and c not in missing_q3
+    }
+    assert behind == expected == {"X04", "X11", "X19", "X22"}
+    assert lags["X20"].kinds == ["missing"]
     # X02 (57,1% of its target by 2 December, 48,6% by 30 September) and X13 (51,4%) are not behind.
     assert "X02" not in behind and "X13" not in behind
     assert "X13" in lags and lags["X13"].kinds == ["missing"]  # still asked for its Q3 return
@@ -217,7 +223,7 @@ def test_the_list_reads_worst_first(issue_demo):
     first_kinds = [lag.kinds[0] for lag in lags]
     ranks = {"missing": 0, "rejected": 0, "admissions": 1, "late": 2, "weak_meetings": 3, "thematic": 4}
     assert [ranks[k] for k in first_kinds] == sorted(ranks[k] for k in first_kinds)  # missing before late
-    assert [lag.unit_code for lag in lags][:2] == ["X20", "X13"]  # Q3 not sent; X20 also behind on admissions
+    assert sorted(lag.unit_code for lag in lags[:2]) == ["X13", "X20"]  # Q3 not sent, 48 days overdue
     # Among the communes whose worst reason is admissions, the furthest below the pace comes first.
     admitted, targets = admitted_by_unit(con, YEAR_START, date(2026, 9, 30)), own_targets(con, 2026)
     shares = [admitted.get(lag.unit_code, 0) / targets[lag.unit_code] for lag in lags if lag.kinds[0] == "admissions"]

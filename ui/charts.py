@@ -2,6 +2,11 @@
 
 Every bar or point that stands for a unit carries the unit's code in
 ``customdata`` so a click opens that unit's page.
+
+Every figure a chart writes (hover, bar labels, notes) is text from ``reporting.numbers``, the
+formatter of the tables and sentences, passed in ``customdata``, ``text`` or ``hovertext``: never a
+d3 format, which rounds half-to-even and prints "-0". Only axis ticks use d3, whole numbers with
+Vietnamese separators.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from reporting.catalog import MEETING_RATINGS
-from reporting.numbers import fmt_number
+from reporting.numbers import fmt_number, fmt_numbers, fmt_percent
 
 # One colour per rating level on every page; Okabe-Ito hues that colour-blind readers tell apart.
 RATING_COLORS: dict[str, str] = {
@@ -45,7 +50,51 @@ def _layout(fig: go.Figure, title: str, height: int, **kwargs: object) -> go.Fig
     # ",d": whole numbers with the thousands dot ("15.100"), never SI shorthand ("15,1k").
     fig.update_xaxes(gridcolor="#E5E5E5", zerolinecolor="#BDBDBD", tickformat=",d")
     fig.update_yaxes(gridcolor="#E5E5E5", zerolinecolor="#BDBDBD", tickformat=",d")
+    _whole_ticks(fig)
     return fig
+
+
+def _extent(fig: go.Figure, axis: str) -> float | None:
+    """The largest magnitude the figure's data reach along ``axis`` ("x" or "y"), stacked bars summed;
+    None when no trace draws numbers there (an axis of categories: units, quarters)."""
+    stacked = fig.layout.barmode in ("stack", "relative")
+    totals: dict[object, float] = {}
+    top = None
+    for trace in fig.data:
+        horizontal = getattr(trace, "orientation", None) == "h"
+        if trace.type in ("bar", "waterfall") and (axis == "x") != horizontal:
+            continue  # the categories' axis
+        data = getattr(trace, axis, None)
+        values = pd.Series([] if data is None else list(data), dtype=object)
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.isna().sum() > values.isna().sum():
+            return None  # text: a category axis
+        if values.isna().all():
+            continue  # a legend entry without points
+        numbers = numbers.abs().fillna(0)
+        if trace.type == "waterfall":
+            numbers = numbers.cumsum()  # where the running total goes (an overestimate is harmless)
+        if trace.type == "bar" and stacked:
+            for category, number in zip(getattr(trace, "y" if horizontal else "x"), numbers, strict=False):
+                totals[category] = totals.get(category, 0.0) + number
+            continue
+        if len(numbers):
+            top = max(top or 0.0, float(numbers.max()))
+    if totals:
+        top = max(top or 0.0, max(totals.values()))
+    return top
+
+
+def _whole_ticks(fig: go.Figure) -> None:
+    """Axes of counts tick at whole numbers: for a small range Plotly ticks at halves, which ",d" then
+    prints "0 1 1 2 2". Below 10, one tick per unit; with nothing to draw, 0 to 1 (not -1 to 1)."""
+    for axis, update in (("x", fig.update_xaxes), ("y", fig.update_yaxes)):
+        top = _extent(fig, axis)
+        if top is None or top >= 10:
+            continue
+        update(dtick=1, tick0=0)
+        if top == 0 and getattr(fig.layout, f"{axis}axis").range is None:
+            update(range=[0, 1])
 
 
 def _height(rows: int) -> int:
@@ -57,21 +106,22 @@ def progress_bars(df: pd.DataFrame, title: str, pace_pct: float | None) -> go.Fi
     """Horizontal bars of % of target per unit (laggards at the top), with the expected-pace line."""
     df = df.dropna(subset=["pct_of_target"]).iloc[::-1]
     colors = [BEHIND if behind else ON_PACE for behind in df["behind"]]
+    texts = (fmt_numbers(df["admitted"]), fmt_numbers(df["target"]), fmt_numbers(df["pct_of_target"], 1, "%"))
     fig = go.Figure(
         go.Bar(
             x=df["pct_of_target"],
             y=df["name"],
             orientation="h",
             marker_color=colors,
-            customdata=list(zip(df["code"], df["admitted"], df["target"], strict=True)),
-            hovertemplate="<b>%{y}</b><br>Kết nạp %{customdata[1]:,.0f}/%{customdata[2]:,.0f} "
-            "(%{x:.1f}% kế hoạch năm)<extra></extra>",
+            customdata=[list(row) for row in zip(df["code"], *texts, strict=True)],
+            hovertemplate="<b>%{y}</b><br>Kết nạp %{customdata[1]}/%{customdata[2]} "
+            "(%{customdata[3]} kế hoạch năm)<extra></extra>",
         )
     )
     if pace_pct is not None:
         fig.add_vline(x=pace_pct, line_dash="dash", line_color="#555555")
         fig.add_annotation(
-            x=pace_pct, y=1.0, yref="paper", text=f"Tiến độ {pace_pct:.0f}%".replace(".", ","),
+            x=pace_pct, y=1.0, yref="paper", text=f"Tiến độ {fmt_percent(pace_pct, 0)}",  # as the lagging notes say it
             showarrow=False, yanchor="bottom", font={"size": 12},
         )  # fmt: skip
     fig.update_xaxes(title="% kế hoạch năm", ticksuffix="%")
@@ -84,15 +134,16 @@ def bars_by_unit(df: pd.DataFrame, series: dict[str, str], title: str, axis: str
     df = df.iloc[::-1]
     fig = go.Figure()
     for (column, label), color in zip(series.items(), SERIES_COLORS, strict=False):
+        values = df[column] if column in df else pd.Series(0, index=df.index)
         fig.add_trace(
             go.Bar(
-                x=df.get(column, 0),
+                x=values,
                 y=df["name"],
                 name=label,
                 orientation="h",
                 marker_color=color,
-                customdata=df[["code"]].to_numpy(),
-                hovertemplate=f"<b>%{{y}}</b><br>{label}: %{{x:,.0f}}<extra></extra>",
+                customdata=[[code, text] for code, text in zip(df["code"], fmt_numbers(values), strict=True)],
+                hovertemplate=f"<b>%{{y}}</b><br>{label}: %{{customdata[1]}}<extra></extra>",
             )
         )
     fig.update_xaxes(title=axis)
@@ -112,8 +163,10 @@ def rating_shares(df: pd.DataFrame, title: str) -> go.Figure:
                 name=label,
                 orientation="h",
                 marker_color=RATING_COLORS[code],
-                customdata=df[["code"]].to_numpy(),
-                hovertemplate=f"<b>%{{y}}</b><br>{label}: %{{x:.1f}}%<extra></extra>",
+                customdata=[
+                    [unit, text] for unit, text in zip(df["code"], fmt_numbers(df[f"{code}_pct"], 1, "%"), strict=True)
+                ],
+                hovertemplate=f"<b>%{{y}}</b><br>{label}: %{{customdata[1]}}<extra></extra>",
             )
         )
     fig.update_xaxes(title="% số buổi sinh hoạt thường kỳ", ticksuffix="%", range=[0, 100])
