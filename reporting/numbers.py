@@ -161,3 +161,12 @@ def fmt_numbers(values: object, decimals: int = 0, suffix: str = "") -> list[str
             text = texts[step] = _format(Decimal(step).scaleb(-decimals), decimals) + suffix
         out.append(text)
     return out
+
+
+def fmt_threshold(value: float | None) -> str:
+    """A rule's percent (a pace, a threshold), not a measured share: "75%" when whole at one decimal,
+    else one decimal, "58,3%" (the figures compared with it keep their one decimal: "20,0%")."""
+    rounded = None if is_missing(value) else _rounded(value, 1)
+    if rounded is None:
+        return MISSING
+    return fmt_percent(value, 0 if rounded == rounded.to_integral_value() else 1)

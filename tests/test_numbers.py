@@ -11,6 +11,7 @@ from reporting.numbers import (
     fmt_numbers,
     fmt_percent,
     fmt_signed,
+    fmt_threshold,
     fmt_value,
     is_missing,
     parse_number,
@@ -132,3 +133,10 @@ def test_one_column_at_once_reads_as_one_figure_at_a_time():
     assert fmt_numbers(pd.Series([20, 56.25, None]), 1, "%") == ["20,0%", "56,3%", "–"]
     assert fmt_numbers(pd.Series([1, None, 1234], dtype="Int64")) == ["1", "–", "1.234"]
     assert fmt_numbers([]) == []
+
+
+def test_a_rules_percent_drops_a_zero_decimal():
+    """A pace or a threshold: "75%", "58,3%" (7 months of 12), rounded half-up like every figure."""
+    assert [fmt_threshold(v) for v in (75, 74.96, 100 * 7 / 12, 54.25, 20, -0.01, None)] == [
+        "75%", "75%", "58,3%", "54,3%", "20%", "0%", MISSING,
+    ]  # fmt: skip
