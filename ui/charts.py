@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from reporting.catalog import MEETING_RATINGS
-from reporting.numbers import fmt_number, fmt_numbers, fmt_percent
+from reporting.numbers import fmt_number, fmt_numbers, fmt_threshold
 
 # One colour per rating level on every page; Okabe-Ito hues that colour-blind readers tell apart.
 RATING_COLORS: dict[str, str] = {
@@ -121,7 +121,7 @@ def progress_bars(df: pd.DataFrame, title: str, pace_pct: float | None) -> go.Fi
     if pace_pct is not None:
         fig.add_vline(x=pace_pct, line_dash="dash", line_color="#555555")
         fig.add_annotation(
-            x=pace_pct, y=1.0, yref="paper", text=f"Tiến độ {fmt_percent(pace_pct, 0)}",  # as the lagging notes say it
+            x=pace_pct, y=1.0, yref="paper", text=f"Tiến độ {fmt_threshold(pace_pct)}",  # as the notes write a pace
             showarrow=False, yanchor="bottom", font={"size": 12},
         )  # fmt: skip
     fig.update_xaxes(title="% kế hoạch năm", ticksuffix="%")
