@@ -14,6 +14,7 @@ from ingest.registry_book import registry_workbook
 from ingest.tables import TableError
 from reporting.catalog import BRANCH_ORG_TYPES, ORG_TYPES
 from reporting.lineage import END_REASONS
+from reporting.numbers import fmt_number, fmt_numbers, fmt_value
 from ui import auth, data
 from ui import registry_edit as edit
 
@@ -81,7 +82,7 @@ with units_tab:
             ),
         },
     )
-    st.caption(f"{len(shown)} đơn vị" + (f" (lọc từ {len(units)})" if find else ""))
+    st.caption(f"{fmt_number(len(shown))} đơn vị" + (f" (lọc từ {fmt_number(len(units))})" if find else ""))
 
 with lineage_tab:
     st.markdown(
@@ -89,7 +90,10 @@ with lineage_tab:
         "để tỷ lệ là 1; khi **chia tách**, ghi phần chuyển sang mỗi đơn vị (ví dụ 0,6 và 0,4), cộng lại bằng 1. "
         "Số liệu các kỳ trước của đơn vị cũ được cộng vào đơn vị kế thừa theo tỷ lệ này."
     )
+    # The share as text in Vietnamese notation ("0,6"; a number column would show "0.60"); the registry
+    # checks read it as typed: "0,6", "60%", empty for 1.
     lineage = edit.lineage_frame(tree)
+    lineage = lineage.assign(share=[fmt_value(s) for s in lineage["share"]])
     edited_lineage = st.data_editor(
         lineage,
         key="registry_lineage",
@@ -102,12 +106,12 @@ with lineage_tab:
             "effective_date": st.column_config.DateColumn(
                 LINEAGE_LABELS["effective_date"], format="DD/MM/YYYY", required=True
             ),
-            "share": st.column_config.NumberColumn(
-                LINEAGE_LABELS["share"], min_value=0.0, max_value=1.0, step=0.01, default=1.0, format="%.2f"
+            "share": st.column_config.TextColumn(
+                LINEAGE_LABELS["share"], default="1", alignment="right", help="Ví dụ 1; 0,6; 60%"
             ),
         },
     )
-    st.caption(f"{len(lineage)} dòng kế thừa")
+    st.caption(f"{fmt_number(len(lineage))} dòng kế thừa")
 
 save_col, note_col = st.columns([1, 3])
 if save_col.button("Kiểm tra và lưu đơn vị, kế thừa", type="primary", key="registry_save"):
@@ -130,8 +134,9 @@ with targets_tab:
         "tính theo số đảng viên của các đơn vị cũ."
     )
     labels = edit.target_unit_labels(tree)
+    targets = edit.target_frame(data.cursor(), tree, year)  # the figures computed, as text: "1.234", "–"
     edited_targets = st.data_editor(
-        edit.target_frame(data.cursor(), tree, year),
+        targets.assign(resolved=fmt_numbers(targets["resolved"]), opening=fmt_numbers(targets["opening"])),
         key=f"registry_targets_{year}",
         num_rows="dynamic",
         hide_index=True,
@@ -142,8 +147,8 @@ with targets_tab:
             ),
             "admission_target": st.column_config.TextColumn(TARGET_LABELS["admission_target"], required=True),
             "name": None,
-            "resolved": st.column_config.NumberColumn("Số phải kết nạp", disabled=True, format="%d"),
-            "opening": st.column_config.NumberColumn("Đảng viên đầu năm", disabled=True, format="%d"),
+            "resolved": st.column_config.TextColumn("Số phải kết nạp", disabled=True, alignment="right"),
+            "opening": st.column_config.TextColumn("Đảng viên đầu năm", disabled=True, alignment="right"),
         },
     )  # fmt: skip
     if st.button(f"Kiểm tra và lưu chỉ tiêu năm {year}", type="primary", key="targets_save"):
@@ -153,7 +158,7 @@ with targets_tab:
         except RegistryError as exc:
             show_errors(exc.messages)
         else:
-            saved(f"Đã lưu {len(targets)} chỉ tiêu kết nạp năm {year}.")
+            saved(f"Đã lưu {fmt_number(len(targets))} chỉ tiêu kết nạp năm {year}.")
 
 with excel_tab:
     st.markdown(

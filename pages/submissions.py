@@ -5,6 +5,7 @@ import streamlit as st
 from ingest.annotate import annotate, annotated_name
 from ingest.publish import read_only
 from ingest.uploads import UploadError, expand
+from reporting.numbers import fmt_number
 from reporting.submissions import DUE_DAYS
 from ui import auth, data, filters, nav, widgets
 from ui.format import fmt_datetimes
@@ -29,7 +30,7 @@ st.subheader("Đơn vị cần nhắc")
 if remind:
     st.markdown("\n".join(f"- **{name}**: {what}" for name, what in remind[:REMIND_SHOWN]))
     if len(remind) > REMIND_SHOWN:
-        st.caption(f"… và {len(remind) - REMIND_SHOWN} trường hợp khác: xem bảng ở trên.")
+        st.caption(f"… và {fmt_number(len(remind) - REMIND_SHOWN)} trường hợp khác: xem bảng ở trên.")
 else:
     st.success("Không có đơn vị nào quá hạn nộp báo cáo.")
 
@@ -56,7 +57,8 @@ if may_upload:
         def advance(outcome) -> None:
             done.append(outcome)
             progress.progress(
-                len(done) / len(files), text=f"Đã xử lý {len(done)}/{len(files)} tệp: {outcome.incoming.name}"
+                len(done) / len(files),
+                text=f"Đã xử lý {fmt_number(len(done))}/{fmt_number(len(files))} tệp: {outcome.incoming.name}",
             )
 
         for outcome in data.load(files, on_outcome=advance) if files else []:
