@@ -18,6 +18,7 @@ import duckdb
 
 from ingest.registry import log_action
 from reporting import db
+from reporting.numbers import fmt_number
 
 STORE_NAME = "returns.duckdb"
 MANIFEST = "manifest.json"
@@ -51,7 +52,7 @@ def backup(
     submissions = con.execute("select count(*) from submissions").fetchone()[0]
     # Logged before the copy so the backup carries its own record (DuckDB writes one database
     # per transaction, so the log row and the copy cannot share one).
-    log("backup", f"Sao lưu vào {target}: {submissions} phiên bản, {len(files)} tệp gốc")
+    log("backup", f"Sao lưu vào {target}: {fmt_number(submissions)} phiên bản, {fmt_number(len(files))} tệp gốc")
     if not read_only:
         con.execute("checkpoint")
     database = con.execute("select current_database()").fetchone()[0]
@@ -77,7 +78,10 @@ def backup(
         "archive": {sha: relative for sha, relative in files},
     }
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    log("backup", f"Sao lưu vào {target}: {manifest['submissions']} phiên bản, {len(files)} tệp gốc")
+    log(
+        "backup",
+        f"Sao lưu vào {target}: {fmt_number(manifest['submissions'])} phiên bản, {fmt_number(len(files))} tệp gốc",
+    )
     return manifest
 
 

@@ -23,6 +23,7 @@ from ingest.load import Incoming, LoadOutcome, check_files, load_files
 from ingest.tables import TableError
 from ingest.validate import CheckResult
 from reporting import db, queries
+from reporting.numbers import fmt_number, fmt_value
 from reporting.periods import Period, PeriodError, parse, parse_return_period
 from reporting.units import UnitTree
 
@@ -72,7 +73,7 @@ def _describe(result: CheckResult, tree: UnitTree, extra: str | None = None) -> 
     lines = [
         f"━━ {result.file_name}",
         f"   Đơn vị: {who} · Kỳ: {when}",
-        f"   Kết quả: {STATUS_LABEL[result.status]} ({errors} lỗi, {warnings} cảnh báo)",
+        f"   Kết quả: {STATUS_LABEL[result.status]} ({fmt_number(errors)} lỗi, {fmt_number(warnings)} cảnh báo)",
     ]
     if extra:
         lines.append(f"   {extra}")
@@ -186,7 +187,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
     from ingest.registry import load_registry
 
     units = load_registry(db.connect(), args.file, actor=_actor(), lineage=args.lineage)
-    print(f"Đã nạp {len(units)} đơn vị vào danh mục.")
+    print(f"Đã nạp {fmt_number(len(units))} đơn vị vào danh mục.")
     return 0
 
 
@@ -194,7 +195,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     from ingest.registry import load_lineage
 
     count = load_lineage(db.connect(), args.file, actor=_actor())
-    print(f"Đã nạp bảng kế thừa; danh mục có {count} dòng kế thừa.")
+    print(f"Đã nạp bảng kế thừa; danh mục có {fmt_number(count)} dòng kế thừa.")
     return 0
 
 
@@ -212,7 +213,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
     from ingest.registry import load_targets
 
     targets = load_targets(db.connect(), args.file, actor=_actor())
-    print(f"Đã nạp {len(targets)} chỉ tiêu kết nạp đảng viên.")
+    print(f"Đã nạp {fmt_number(len(targets))} chỉ tiêu kết nạp đảng viên.")
     return 0
 
 
@@ -238,7 +239,7 @@ def cmd_units(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             successors = ", ".join(
-                f"{s['code']}" + ("" if s["share"] == 1 else f" ({s['share']:g})") for s in r["successors"]
+                f"{s['code']}" + ("" if s["share"] == 1 else f" ({fmt_value(s['share'])})") for s in r["successors"]
             )
             cells = [
                 *(r[k] for k in ("code", "name", "org_type", "parent_code", "active_from", "active_to", "end_reason")),
@@ -269,7 +270,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for s in statuses:
         late = " (nộp chậm)" if s.late and s.state != "missing" else (" (quá hạn)" if s.late else "")
         print(
-            f"{s.period.code}\t{s.unit_code}\t{s.unit_name}\t{STATE_LABEL[s.state]}{late}\t{len(s.versions)} phiên bản"
+            f"{s.period.code}\t{s.unit_code}\t{s.unit_name}\t{STATE_LABEL[s.state]}{late}\t"
+            f"{fmt_number(len(s.versions))} phiên bản"
         )
     return 0
 
@@ -280,7 +282,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     con = db.connect(db.db_path(), read_only=args.read_only)
     manifest = backup(con, db.archive_dir(), Path(args.dir), actor=_actor(), read_only=args.read_only)
     print(
-        f"Đã sao lưu {manifest['submissions']} phiên bản báo cáo và {len(manifest['archive'])} tệp gốc vào {args.dir}."
+        f"Đã sao lưu {fmt_number(manifest['submissions'])} phiên bản báo cáo và "
+        f"{fmt_number(len(manifest['archive']))} tệp gốc vào {args.dir}."
     )
     return 0
 
@@ -310,7 +313,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from ingest.publish import publish
 
     done = publish(db.connect(), Path(args.out))
-    print(f"Đã xuất bản bản chỉ đọc {done['path']} ({done['submissions']} phiên bản, {done['seconds']} giây).")
+    print(
+        f"Đã xuất bản bản chỉ đọc {done['path']} ({fmt_number(done['submissions'])} phiên bản, "
+        f"{fmt_number(done['seconds'], 1)} giây)."
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ingest.findings import Finding, error
+from reporting.numbers import fmt_number
 
 MAX_ENTRIES = 200
 MAX_PART_BYTES = 20 * 1024 * 1024  # one sheet of a return is tens of kilobytes
@@ -90,7 +91,7 @@ def inspect(data: bytes, file_name: str) -> Container:
         return found
     with archive:
         if len(infos) > MAX_ENTRIES:
-            found.problems.append(_bomb(file_name, f"có {len(infos)} thành phần"))
+            found.problems.append(_bomb(file_name, f"có {fmt_number(len(infos))} thành phần"))
             return found
         names = {i.filename for i in infos}
         if any(n.lower().endswith("vbaproject.bin") for n in names):

@@ -30,6 +30,7 @@ from ingest.registry import load_registry, load_targets
 from ingest.template import build_template, workbook_bytes
 from reporting import db
 from reporting.catalog import BY_CODE, MEETING_RATINGS
+from reporting.numbers import fmt_number
 from reporting.periods import Period, quarter, returns_in_year
 from reporting.units import Unit, UnitTree
 
@@ -576,8 +577,9 @@ def build_demo(
     con.close()
     communes = sum(u.org_type == "commune_committee" and u.active_on(as_of) for u in plan.units)
     return (
-        f"Đã dựng dữ liệu minh họa tại {path}: {communes} đảng ủy cấp xã, {plan.branches} chi bộ, "
-        f"{loaded} báo cáo được nạp, {rejected} bị từ chối; {samples} tệp mẫu trong {samples_dir}."
+        f"Đã dựng dữ liệu minh họa tại {path}: {fmt_number(communes)} đảng ủy cấp xã, {fmt_number(plan.branches)} "
+        f"chi bộ, {fmt_number(loaded)} báo cáo được nạp, {fmt_number(rejected)} bị từ chối; {fmt_number(samples)} "
+        f"tệp mẫu trong {samples_dir}."
     )
 
 
@@ -613,8 +615,6 @@ def _samples(folder: Path, tree: UnitTree, plan: DemoPlan) -> int:
     foreign_branch = tree.branches_of(other_code)[0].code
 
     def as_text(p: dict) -> dict:
-        from reporting.numbers import fmt_number
-
         texts = {k: fmt_number(n) for k, n in p["values"].items() if k.startswith(("members", "probationary"))}
         return dict(p, values=dict(p["values"], **texts))
 

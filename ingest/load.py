@@ -28,6 +28,7 @@ from ingest.findings import error
 from ingest.read import RawReturn, read_return
 from ingest.registry import resolve_targets
 from ingest.validate import CheckResult, CheckSettings, check_return
+from reporting.numbers import fmt_number
 from reporting.periods import Period, quarter
 from reporting.rollup import refresh_quarters
 from reporting.units import UnitTree
@@ -72,7 +73,7 @@ class LoadOutcome:
         if self.action == "unchanged":
             return f"Tệp giống hệt phiên bản đã nhận (#{self.submission_id}); không thay đổi gì."
         errors = sum(f.severity == "error" for f in self.result.findings)
-        return f"Bị từ chối ({errors} lỗi); số liệu không được nạp. Sửa các lỗi dưới đây rồi gửi lại."
+        return f"Bị từ chối ({fmt_number(errors)} lỗi); số liệu không được nạp. Sửa các lỗi dưới đây rồi gửi lại."
 
     def as_json(self) -> dict[str, object]:
         data = self.result.as_json()

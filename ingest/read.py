@@ -16,6 +16,7 @@ from ingest import layout
 from ingest.container import OLE_MAGIC, ZIP_MAGIC, Container, inspect
 from ingest.findings import Finding, error
 from reporting.catalog import SHEETS, metrics_of_sheet
+from reporting.numbers import fmt_number
 from reporting.text import clean_text, fold
 
 
@@ -126,7 +127,7 @@ def _rows(raw: RawReturn, book: CalamineWorkbook, sheet_name: str) -> list[list[
         raw.problems.append(
             error(
                 "too_many_rows",
-                f"Trang có hơn {layout.MAX_ROWS} dòng; chỉ đọc {layout.MAX_ROWS} dòng đầu. "
+                f"Trang có hơn {fmt_number(layout.MAX_ROWS)} dòng; chỉ đọc {fmt_number(layout.MAX_ROWS)} dòng đầu. "
                 "Xóa các dòng thừa ở cuối trang rồi gửi lại.",
                 sheet_name,
             )

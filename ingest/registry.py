@@ -348,7 +348,10 @@ class RegistryChange:
     units: tuple[Unit, ...] = ()  # the units the rows gave, as checked
 
     def describe(self) -> str:
-        return f"{self.added} đơn vị mới, {self.changed} đơn vị sửa đổi; bảng kế thừa có {self.successions} dòng"
+        return (
+            f"{fmt_number(self.added)} đơn vị mới, {fmt_number(self.changed)} đơn vị sửa đổi; "
+            f"bảng kế thừa có {fmt_number(self.successions)} dòng"
+        )
 
 
 def apply_registry(
@@ -577,7 +580,7 @@ def write_targets(
         con.unregister("incoming_targets")
     resolve_targets(con)
     scope = f" năm {replace_year} (thay toàn bộ)" if replace_year is not None else ""
-    log_action(con, actor, "targets", source, f"{len(targets)} chỉ tiêu{scope}")
+    log_action(con, actor, "targets", source, f"{fmt_number(len(targets))} chỉ tiêu{scope}")
 
 
 def resolve_targets(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import PurePosixPath
 
 from ingest.load import Incoming
+from reporting.numbers import fmt_number
 
 MAX_ENTRIES = 500
 MAX_ENTRY_BYTES = 10 * 1024 * 1024
@@ -55,7 +56,8 @@ def expand(name: str, data: bytes) -> list[Incoming]:
         ]
         if len(entries) > MAX_ENTRIES:
             raise UploadError(
-                f"Tệp nén «{name}» có {len(entries)} tệp, quá giới hạn {MAX_ENTRIES}; chia nhỏ rồi tải lên."
+                f"Tệp nén «{name}» có {fmt_number(len(entries))} tệp, quá giới hạn {fmt_number(MAX_ENTRIES)}; "
+                "chia nhỏ rồi tải lên."
             )
         found: list[Incoming] = []
         budget = MAX_TOTAL_BYTES

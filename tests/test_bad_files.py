@@ -153,7 +153,7 @@ CORPUS: tuple[Kind, ...] = (
          "Gửi lại đúng tệp báo cáo đã lưu bằng Excel."),
     Kind("million_rows", "rejected", ("zip_bomb",)),
     Kind("too_many_rows", "rejected", ("too_many_rows",),
-         "Trang «Đảng viên»: Trang có hơn 2000 dòng; chỉ đọc 2000 dòng đầu. Xóa các dòng thừa ở cuối trang rồi gửi lại."),
+         "Trang «Đảng viên»: Trang có hơn 2.000 dòng; chỉ đọc 2.000 dòng đầu. Xóa các dòng thừa ở cuối trang rồi gửi lại."),
     Kind("xml_entity_bomb", "rejected", ("xml_forbidden",),
          "Tệp «xml_entity_bomb.xlsx» có nội dung XML không được phép (khai báo DTD hoặc thực thể). Tệp không do Excel "
          "tạo ra; mở mẫu báo cáo bằng Excel, nhập lại số liệu rồi gửi."),
