@@ -15,7 +15,6 @@ import warnings
 from copy import deepcopy
 from io import BytesIO
 
-import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -27,7 +26,7 @@ from briefing import text
 from briefing.figures import Briefing
 from reporting.catalog import MEETING_RATINGS
 from reporting.dashboard import DISCIPLINE_FORMS
-from reporting.numbers import fmt_number, fmt_percent
+from reporting.numbers import fmt_number, fmt_percent, share_pct
 from ui import charts
 
 log = logging.getLogger(__name__)
@@ -168,8 +167,9 @@ def _chart(doc, fig, height_px: int) -> None:
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _pct(value: float) -> str:
-    return "–" if pd.isna(value) else fmt_percent(value)
+def _pct(value: float | None) -> str:
+    """A percent in a table: one decimal, half-up, "–" when missing (the pages' rule)."""
+    return fmt_percent(value)
 
 
 def _admissions_table(doc, b: Briefing) -> None:
@@ -179,7 +179,12 @@ def _admissions_table(doc, b: Briefing) -> None:
     _caption(doc, f"Bảng 1. Kết nạp đảng viên từ đầu năm đến {b.period.end:%d/%m/%Y} so với chỉ tiêu năm")
     rows = [[r.name, fmt_number(r.admitted), fmt_number(r.target), _pct(r.pct_of_target)] for r in df.itertuples()]
     total_admitted, total_target = df["admitted"].sum(), df["target"].sum()
-    total = ["Cộng", fmt_number(total_admitted), fmt_number(total_target), _pct(100 * total_admitted / total_target)]
+    total = [
+        "Cộng",
+        fmt_number(total_admitted),
+        fmt_number(total_target),
+        _pct(share_pct(total_admitted, total_target)),
+    ]
     _table(doc, ["Đơn vị", "Đã kết nạp", "Chỉ tiêu năm", "Tỷ lệ"], rows, [7.0, 3.0, 3.0, 3.0], total)
 
 
@@ -207,7 +212,7 @@ def _meetings_table(doc, b: Briefing) -> None:
     total = [
         "Cộng",
         fmt_number(df["regular_meetings"].sum()),
-        *(_pct(100 * df[c].sum() / rated) for c in MEETING_RATINGS),
+        *(_pct(share_pct(df[c].sum(), rated)) for c in MEETING_RATINGS),
     ]
     _table(doc, ["Đơn vị", "Số buổi", *MEETING_RATINGS.values()], rows, [6.0, 2.0, 2.0, 2.0, 2.0, 2.0], total)
 
