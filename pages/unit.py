@@ -4,6 +4,7 @@ import streamlit as st
 
 from reporting.catalog import ORG_TYPES
 from reporting.dashboard import indicator_history
+from reporting.periods import quarter
 from ui import data, filters, nav, widgets
 from ui.format import fmt_date, fmt_datetimes
 
@@ -20,11 +21,15 @@ if unit.reports:
         st.warning("**Cần quan tâm:**\n" + "\n".join(f"- {r}" for r in lag.reasons), icon=":material/flag:")
 
 st.subheader("Các chỉ tiêu theo quý")
-history = indicator_history(data.quarterly(unit.code, sel.span, tuple(data.HISTORY_METRICS), sel.history))
+series = data.quarterly(unit.code, sel.span, tuple(data.HISTORY_METRICS), sel.history)
+history = indicator_history(series)
 if history.empty:
     widgets.no_data(sel)
 else:
     widgets.plain_table(history, {c: c for c in history.columns}, "Các chỉ tiêu theo quý", sel)
+    last = quarter(sel.span.year, sel.span.quarter)
+    if last.end < data.today() and not ((series["year"] == last.year) & (series["quarter"] == last.quarter)).any():
+        st.caption(f"Chưa có số liệu {last.label}: chưa nhận báo cáo của đơn vị (không phải 0).")
 
 children = (
     data.branch_list(unit.code, sel.span, sel.history)
@@ -55,6 +60,8 @@ if not unit.is_branch and len(children):
         }
     widgets.unit_table(children, columns, sel, title="Đơn vị trực thuộc")
     widgets.coverage_note(children, sel)
+    if unit.reports and not children["reported"].any():
+        st.caption(f"Chưa nhận báo cáo {sel.label} của đơn vị: các chi bộ chưa có số liệu («–»), không phải 0.")
 
 st.subheader("Các báo cáo đã nhận")
 returns = data.unit_returns(unit.code)

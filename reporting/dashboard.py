@@ -354,6 +354,9 @@ def branch_list(
         }
     )
     wide.index = wide.index.astype(object)
+    # every branch metric is a column, blank where no branch reported it (a commune that has not sent
+    # its return has branches with no figures at all)
+    wide = wide.reindex(columns=[m.code for m in METRICS if m.sheet == "branches"])
     out = out.merge(wide, left_on="code", right_index=True, how="left")
     out = meeting_shares(out)
     out["reported"] = out["code"].isin(wide.index)
