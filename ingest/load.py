@@ -214,11 +214,52 @@ def load_files(
         waiting.clear()
 
     for checked in _checked(ctx, files, settings):
+        if scope is not None and outside_scope(checked[1]):
+            i, result = checked
+            outcomes[i] = _refuse_outside_scope(con, files[i], relatives[i], result, loaded_by, scope)
+            if on_outcome is not None:
+                on_outcome(outcomes[i])
+            continue
         waiting.append(checked)
         if len(waiting) >= group:
             commit_group()
     commit_group()
     return outcomes  # type: ignore[return-value]
+
+
+def outside_scope(result: CheckResult) -> bool:
+    """A return of a unit outside the sender's scope (refused before any other check)."""
+    return any(f.rule == "unit_outside_scope" for f in result.findings)
+
+
+def _refuse_outside_scope(
+    con: duckdb.DuckDBPyConnection, incoming: Incoming, relative: Path, result: CheckResult, sender: str, scope: str
+) -> LoadOutcome:
+    """Another unit's return sent from an account of ``scope``: archived, and audited under the sender
+    (their unit, their name), never recorded as a version of the unit it names, so that unit's status,
+    history and reminders stay as they were."""
+    period = result.period.code if result.period else result.period_text
+    detail = (
+        f"Từ chối tệp báo cáo của đơn vị «{result.unit_code}»{f' kỳ {period}' if period else ''}: ngoài phạm vi "
+        f"của tài khoản ({scope}); không ghi thành phiên bản của đơn vị nào."
+    )
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into archive (sha256, size, path, first_file_name, stored_at) "
+            "values ($sha, $size, $path, $name, now()) on conflict do nothing",
+            {"sha": incoming.sha256, "size": len(incoming.data), "path": relative.as_posix(), "name": incoming.name},
+        )
+        con.execute(
+            "insert into audit_log (logged_at, actor, action, file_name, sha256, unit_code, detail) "
+            "values (now(), $actor, 'rejected_outside_scope', $file, $sha, $unit, $detail)",
+            {"actor": sender, "file": incoming.name, "sha": incoming.sha256, "unit": scope, "detail": detail},
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return LoadOutcome(incoming, result, "rejected")
 
 
 def _store_group(

@@ -7,13 +7,16 @@ server starts pays it before it can draw anything; the sign-in form needs none o
 
 DuckDB fails queries when threads share one connection (FIELD-NOTES.md), so every call takes its
 own cursor. A reader process (``RETURNS_READ_ONLY=1``) opens a published copy read-only and follows
-each new one the writer publishes.
+each new one the writer publishes: ``RETURNS_DB`` is then a link naming the newest copy
+(``ingest.publish``), every call reads the link, and the store's path is the copy's own file, so a
+new copy gets its own connection, its own DuckDB instance and its own cached figures. The
+connection to an older copy is dropped from the cache, not closed: a query another session is
+running on it finishes, and DuckDB closes the copy when its last cursor goes.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from datetime import date
 from pathlib import Path
@@ -21,36 +24,41 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from ingest.publish import read_only
+from ingest.publish import current_copy, read_only
 from reporting import db, settings
 from reporting.units import UnitTree
 
-_published_stamps: dict[str, int] = {}
+_served: dict[str, str] = {}  # published path -> the copy this process last served from it
 _stamp_lock = threading.Lock()
 
 
 def store_path() -> str:
-    """The store's file (a reader process first follows a newly published copy)."""
+    """The store's file; in a reader process, the newest published copy's own file."""
     path = str(db.db_path())
     if read_only():
-        _follow_published(path)
+        return _follow_published(path)
     return path
 
 
-def _follow_published(path: str) -> None:
-    """A reader process: when the writer has published a new copy (a new file renamed over the old
-    one), drop the connection to the old file and every cached figure, so this click reads the new."""
-    try:
-        stamp = os.stat(path).st_mtime_ns
-    except FileNotFoundError:
-        return
+def _follow_published(path: str) -> str:
+    """A reader process: the copy the published link names now. When it is a new one, the older
+    copy's connection, registry tree and cached figures are dropped (sessions still reading it
+    finish on it; every later call reads the new one)."""
+    copy = str(current_copy(path))
     with _stamp_lock:
-        seen = _published_stamps.get(path)
-        _published_stamps[path] = stamp
-    if seen is not None and seen != stamp:
-        st.cache_data.clear()
-        tree_of.clear()
-        _connection.clear()
+        seen = _served.get(path)
+        _served[path] = copy
+    if seen is not None and seen != copy:
+        _retire(seen)
+    return copy
+
+
+def _retire(copy: str) -> None:
+    _connection.clear(copy)
+    tree_of.clear(copy)
+    st.cache_data.clear()  # keyed by the copy's path: the old copy's entries would only take memory
+    with _warm_lock:
+        _warming.discard(copy)
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,7 +75,15 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
 
 def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
     """A cursor of the process's connection; raises db.StoreError when there is no store."""
-    return _connection(path or store_path()).cursor()
+    path = path or store_path()
+    try:
+        return _connection(path).cursor()
+    except db.StoreError:
+        if not read_only() or path == store_path():
+            raise
+        # A run that began on a copy the writer has since deleted (three newer ones published
+        # meanwhile): it goes on with the newest.
+        return _connection(store_path()).cursor()
 
 
 @st.cache_data(show_spinner=False)
