@@ -54,12 +54,37 @@ def _source() -> str | None:
     address = st.context.ip_address
     address = address if isinstance(address, str) else None  # no client (AppTest): unknown
     forwarded = st.context.headers.get("X-Real-Ip") if address else None
+    return client_address(address, forwarded)
+
+
+def client_address(peer: str | None, forwarded: str | None) -> str | None:
+    """The address sign-ins are counted and logged by: ``forwarded`` (X-Real-IP) when the peer is the
+    local proxy (a loopback address, also IPv4 written as IPv6, ``::ffff:127.0.0.1``, as a dual-stack
+    socket reports it), else the peer. An IPv4 address written as IPv6 is counted as the IPv4 one."""
+    if peer is None:
+        return None
+    if forwarded and _is_loopback(peer):
+        return _plain(forwarded.strip()[:64])  # an address is at most 45 characters
+    return _plain(peer)
+
+
+def _parsed(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        if forwarded and address and ipaddress.ip_address(address).is_loopback:
-            return forwarded
+        ip = ipaddress.ip_address(address)
     except ValueError:
-        pass
-    return address
+        return None
+    mapped = getattr(ip, "ipv4_mapped", None)  # Python before 3.13 calls ::ffff:127.0.0.1 not loopback
+    return mapped or ip
+
+
+def _is_loopback(address: str) -> bool:
+    ip = _parsed(address)
+    return ip is not None and ip.is_loopback
+
+
+def _plain(address: str) -> str:
+    ip = _parsed(address)
+    return str(ip) if ip is not None else address
 
 
 def _provider_configured() -> bool:
