@@ -117,7 +117,7 @@ def write_table(
         with_figures = int(numbers.notna().any(axis=1).sum()) if summed else len(rows)
         label = own_label if own is not None else "Cộng"
         if own is None and with_figures < len(rows):
-            label = f"Cộng ({with_figures}/{len(rows)} đơn vị có số liệu)"
+            label = f"Cộng ({fmt_number(with_figures)}/{fmt_number(len(rows))} đơn vị có số liệu)"
         for col, column in enumerate(columns, start=1):
             cell = ws.cell(row=r, column=col)
             if col == 1:
@@ -125,10 +125,10 @@ def write_table(
             elif own is not None:
                 value = own.get(column.key)
                 if not _missing(value) and column.kind != "text":
-                    cell.value = _plain(value)
+                    cell.value = cell_value(value, column.kind)
                     cell.number_format = FORMATS[column.kind]
             elif column.total == "sum" and column.key in numbers and numbers[column.key].notna().any():
-                cell.value = _plain(numbers[column.key].sum())
+                cell.value = cell_value(numbers[column.key].sum(), column.kind)
                 cell.number_format = FORMATS[column.kind]
             cell.font = Font(name=_FONT, size=12, bold=True)
             cell.border = _BOX
@@ -140,11 +140,6 @@ def write_table(
 
 def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
-def _plain(value: object) -> float:
-    """A number as written to a cell: a float, and 0.0 rather than -0.0."""
-    return float(value) + 0.0
 
 
 def table_workbook(title: str, subtitle: str, columns: list[Column], rows: pd.DataFrame) -> bytes:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from reporting.lagging import rule_help
+from reporting.numbers import fmt_number
 from ui import charts, data, filters, nav, widgets
 
 CARDS = 12  # lagging units shown as cards; all of them are in the table under the cards
@@ -32,7 +33,7 @@ for first in range(0, len(shown), 2):
         box.page_link(nav.UNIT_PAGE, label=f"**{lag.unit_name}**", query_params=sel.params(unit=lag.unit_code))
         box.markdown("\n".join(f"- {reason}" for reason in lag.reasons))
 if len(lags) > CARDS:
-    with st.expander(f"Tất cả {len(lags)} đơn vị cần quan tâm"):
+    with st.expander(f"Tất cả {fmt_number(len(lags))} đơn vị cần quan tâm"):
         widgets.unit_table(
             pd.DataFrame(
                 {

@@ -41,7 +41,7 @@ import duckdb
 
 from reporting import queries, settings
 from reporting.lineage import DEFAULT_HISTORY
-from reporting.numbers import fmt_number, fmt_percent
+from reporting.numbers import fmt_number, fmt_percent, fmt_threshold
 from reporting.periods import Period, quarters_in, returns_in_year
 from reporting.submissions import DUE_DAYS, UnitStatus, due_date, unit_statuses
 from reporting.units import UnitTree
@@ -225,13 +225,13 @@ def pace_note(
 
 
 def _pct(value: float) -> str:
-    """75 -> "75%", 54.17 -> "54,2%": no decimals when there are none to show."""
-    return fmt_percent(value, 0 if round(value, 1) == round(value) else 1)
+    """75 -> "75%", 54.17 -> "54,2%": no decimals when there are none to show (half-up, as read)."""
+    return fmt_threshold(value)
 
 
 def _count(value: float) -> str:
     """A count that a split may have made fractional (today's units take a share of a split unit)."""
-    return fmt_number(value, 0 if round(value, 1) == round(value) else 1)
+    return fmt_number(value, 0 if fmt_number(value, 1).endswith(",0") else 1)
 
 
 def admissions_reason(admitted: float, target: int, expected: Pace, pace_ratio: float) -> str:

@@ -27,6 +27,7 @@ from ingest.registry import (
     targets_from_records,
 )
 from ingest.registry_book import target_text
+from reporting.numbers import fmt_number
 from reporting.units import UnitTree
 
 APP_SOURCE = "ứng dụng: bảng danh mục"
@@ -140,7 +141,7 @@ class Upload:
     change: RegistryChange
 
     def describe(self) -> str:
-        return f"{self.change.describe()}; {len(self.targets)} chỉ tiêu"
+        return f"{self.change.describe()}; {fmt_number(len(self.targets))} chỉ tiêu"
 
 
 def check_upload(con: duckdb.DuckDBPyConnection, tree: UnitTree, name: str, raw: bytes, actor: str) -> Upload:

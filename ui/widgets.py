@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from reporting.dashboard import Kpi
-from reporting.numbers import MISSING, fmt_number, fmt_numbers, fmt_percent, fmt_value, is_missing
+from reporting.numbers import MISSING, fmt_number, fmt_numbers, fmt_percent, fmt_signed, fmt_value, is_missing
 from ui import nav
 from ui.filters import Selection
 
@@ -40,22 +40,27 @@ def no_data(sel: Selection, what: str = "số liệu") -> None:
 
 
 def kpi_card(column, kpi: Kpi) -> None:
+    """A card: the figure ("–" when nothing was reported, never 0), the change against the same span
+    last year only when the dashboard compared them (every return due in both spans was in), its note."""
     if kpi.value is None:
         column.metric(kpi.label, "–", border=True)
+        if kpi.note:
+            column.caption(kpi.note)
         return
     shown = fmt_percent(kpi.value) if kpi.percent else fmt_number(kpi.value)
-    delta = None
+    delta, arrow = None, "auto"
     if kpi.previous is not None:
         change = kpi.value - kpi.previous
-        delta = (fmt_number(change, 1) + " điểm %") if kpi.percent else fmt_number(change)
-        if change > 0:
-            delta = "+" + delta
+        delta = (fmt_signed(change, 1) + " điểm %") if kpi.percent else fmt_signed(change)
+        if delta.lstrip("+-").startswith(("0 ", "0,0 ")) or delta in ("0", "0,0"):
+            arrow = "off"  # no arrow on a change that rounds to nothing
     column.metric(
         kpi.label,
         shown,
         delta=delta,
-        delta_color="off" if kpi.key in ("discipline", "inspections") else "normal",
-        delta_description="so với cùng kỳ năm trước",
+        delta_color="off" if kpi.key in ("discipline", "inspections") or arrow == "off" else "normal",
+        delta_arrow=arrow,
+        delta_description="so với cùng kỳ năm trước" if delta is not None else None,
         border=True,
     )
     if kpi.note:
@@ -106,10 +111,15 @@ def unit_table(df: pd.DataFrame, columns: dict[str, Column], sel: Selection, *, 
     shown["link"] = [
         f"{url}#{name}" for url, name in zip(nav.unit_urls(shown["code"], sel), shown["name"], strict=True)
     ]
-    shown = shown[["link", *columns]]
+    shown = shown.reindex(columns=["link", *columns])  # a figure nobody reported is a blank column
     config: dict[str, object] = {"link": st.column_config.LinkColumn("Đơn vị", display_text=r"#(.*)$")}
     formats = {}
     for column, (label, kind) in columns.items():
+        if kind != "text" and shown[column].isna().all():
+            # nobody reported it: Streamlit draws an all-null column as "None" whatever the Styler says
+            shown[column] = MISSING
+            config[column] = st.column_config.Column(label)
+            continue
         if kind == "count" and reads_plain(shown[column]):
             config[column] = st.column_config.NumberColumn(label, format="%d")
             continue
@@ -156,3 +166,27 @@ def plain_table(df: pd.DataFrame, headers: dict[str, str], title: str, sel: Sele
     """A table without unit links (history, versions, the log), with the same .xlsx download."""
     st.dataframe(df[list(headers)], column_config=headers, hide_index=True, width="stretch")
     excel_download(df.assign(name=""), {k: (v, "text") for k, v in headers.items()}, sel, title, unit_column=False)
+
+
+def coverage_note(per_unit: pd.DataFrame, sel: Selection) -> None:
+    """Under a per-unit chart or table: which units have no figures for the span, so that a total, a
+    short bar or a missing bar is never read as a zero or a fall."""
+    if "units_due" not in per_unit or per_unit["units_due"].isna().all():
+        return
+    due = per_unit["units_due"].fillna(0)
+    silent = per_unit[(due > 0) & (per_unit["units_reported"].fillna(0) == 0)]
+    partial = per_unit[(per_unit["units_reported"] > 0) & (per_unit["units_reported"] < due)]
+    if silent.empty and partial.empty:
+        return
+    parts = []
+    if len(silent):
+        names = ", ".join(silent["name"])
+        parts.append(
+            f"Chưa có số liệu {sel.label} của {fmt_number(len(silent))}/{fmt_number(len(per_unit))} đơn vị "
+            f"(chưa nộp báo cáo): {names}; các ô của đơn vị này để trống «–», không tính là 0"
+        )
+    for row in partial.itertuples(index=False):
+        parts.append(
+            f"{row.name}: {fmt_number(row.units_reported)}/{fmt_number(row.units_due)} đơn vị trực thuộc đã báo cáo"
+        )
+    st.caption(". ".join(parts) + ". Tổng số chỉ gồm các đơn vị đã báo cáo.")
