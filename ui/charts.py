@@ -175,28 +175,92 @@ def rating_shares(df: pd.DataFrame, title: str) -> go.Figure:
 
 @_once
 def quarterly_trend(df: pd.DataFrame, series: dict[str, str], title: str, axis: str, kind: str = "bar") -> go.Figure:
-    """Series by quarter over the years (bars side by side, or lines)."""
+    """Series by quarter over the years (bars side by side, or lines).
+
+    A quarter in which some reporting units have not sent their return (``units_reported`` below
+    ``units_due``, dashboard.quarterly) is marked: hatched bars, hollow points, and a hover saying
+    how many units the figure covers. A closing stock with an ``<column>_estimate`` column is drawn
+    as that estimate there (each silent unit's last reported closing carried forward), so a late
+    return never reads as a fall; the as-reported sum is in the hover.
+    """
     fig = go.Figure()
+    if "units_due" in df:
+        incomplete = (df["units_reported"] < df["units_due"]).fillna(False).tolist()
+        covers = [
+            "" if pd.isna(d) else f"{fmt_number(r)}/{fmt_number(d)} đơn vị đã báo cáo"
+            for r, d in zip(df["units_reported"], df["units_due"], strict=True)
+        ]
+    else:
+        incomplete, covers = [False] * len(df), [""] * len(df)
+    estimated_any = False
     for (column, label), color in zip(series.items(), SERIES_COLORS, strict=False):
-        common = {"x": df["label"], "y": df[column], "name": label, "marker_color": color}
-        hover = f"{label} %{{x}}: %{{y:,.0f}}<extra></extra>"
+        reported = df[column] if column in df else pd.Series(float("nan"), index=df.index)
+        estimate = df.get(f"{column}_estimate")
+        values, hover = [], []
+        for i, (quarter_label, value) in enumerate(zip(df["label"], reported, strict=True)):
+            shown = value
+            line = f"{label} {quarter_label}: {fmt_number(value)}"
+            if incomplete[i] and estimate is not None and not pd.isna(estimate.iloc[i]):
+                shown = estimate.iloc[i]
+                estimated_any = True
+                line = (
+                    f"{label} {quarter_label}: ước tính {fmt_number(shown)} ({covers[i]}; "
+                    f"theo báo cáo đã nhận {fmt_number(value)})"
+                )
+            elif incomplete[i]:
+                line += f" (theo báo cáo của {covers[i]})"
+            values.append(shown)
+            hover.append(line)
+        common = {"x": df["label"], "y": values, "name": label, "hovertext": hover,
+                  "hovertemplate": "%{hovertext}<extra></extra>"}  # fmt: skip
         if kind == "bar":
-            fig.add_trace(go.Bar(**common, hovertemplate=hover))
+            fig.add_trace(
+                go.Bar(**common, marker={"color": color, "pattern": {"shape": ["/" if x else "" for x in incomplete]}})
+            )
         else:
-            fig.add_trace(go.Scatter(**common, mode="lines+markers", line_color=color, hovertemplate=hover))
+            fig.add_trace(
+                go.Scatter(
+                    **common, mode="lines+markers", line_color=color,
+                    marker={"color": color, "size": [11 if x else 7 for x in incomplete],
+                            "symbol": ["circle-open" if x else "circle" for x in incomplete]},
+                )
+            )  # fmt: skip
+    if any(incomplete):
+        # a legend entry that says what the marked quarters mean
+        note = (
+            "Quý còn đơn vị chưa nộp: ước tính (điểm rỗng)"
+            if estimated_any
+            else "Quý còn đơn vị chưa nộp: số theo báo cáo đã nhận (cột gạch chéo)"
+        )
+        fig.add_trace(
+            go.Scatter(x=[None], y=[None], mode="markers", name=note, hoverinfo="skip",
+                       marker={"symbol": "circle-open" if estimated_any else "square", "color": "#555555", "size": 10,
+                               **({} if estimated_any else {"line": {"width": 1}})})
+        )  # fmt: skip
     fig.update_yaxes(title=axis)
     fig.update_xaxes(title="Quý")
-    return _layout(fig, title, 320, barmode="group")
+    fig = _layout(fig, title, 400, barmode="group")
+    # the legend under the axis: above it, two or three entries ran into the title
+    return fig.update_layout(legend={"yanchor": "top", "y": -0.42, "x": 0}, margin={"b": 10})
 
 
 @_once
 def waterfall(
-    opening: float, inflows: dict[str, float], outflows: dict[str, float], closing: float, title: str
+    opening: float,
+    inflows: dict[str, float],
+    outflows: dict[str, float],
+    closing: float,
+    title: str,
+    estimated: bool = False,
 ) -> go.Figure:
-    """Opening → each inflow → each outflow → closing."""
-    labels = ["Đầu kỳ", *inflows, *outflows, "Cuối kỳ"]
+    """Opening → each inflow → each outflow → closing. ``estimated``: the opening and closing include
+    the last reported closing of the units that have not sent their return (their flows are unknown,
+    so the bars between are the reporting units' own), and are labelled so."""
+    ends = ("Đầu kỳ (ước tính)", "Cuối kỳ (ước tính)") if estimated else ("Đầu kỳ", "Cuối kỳ")
+    labels = [ends[0], *inflows, *outflows, ends[1]]
     values = [opening, *inflows.values(), *(-v for v in outflows.values()), closing]
     measures = ["absolute", *["relative"] * (len(inflows) + len(outflows)), "total"]
+    texts = [fmt_number(abs(v) if i in (0, len(values) - 1) else v) for i, v in enumerate(values)]
     fig = go.Figure(
         go.Waterfall(
             x=labels,
@@ -205,9 +269,10 @@ def waterfall(
             increasing={"marker": {"color": "#009E73"}},
             decreasing={"marker": {"color": "#D55E00"}},
             totals={"marker": {"color": "#0072B2"}},
-            text=[fmt_number(abs(v) if i in (0, len(values) - 1) else v) for i, v in enumerate(values)],
+            text=texts,
             textposition="outside",
-            hovertemplate="%{x}: %{y:,.0f}<extra></extra>",
+            hovertext=[f"{label}: {text}" for label, text in zip(labels, texts, strict=True)],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     )
     low = min(opening, closing) - max(sum(outflows.values()), 1) * 2
