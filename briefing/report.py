@@ -172,6 +172,17 @@ def _pct(value: float | None) -> str:
     return fmt_percent(value)
 
 
+def _total_label(b: Briefing, year: bool = False) -> str:
+    """ "Cộng", or "Cộng (22/24 đơn vị đã báo cáo)" while returns are missing (from 1 January for
+    ``year``: "Cộng (70/72 báo cáo đã nhận)"): a total of what was reported says what it covers."""
+    if year:
+        return "Cộng" if b.year_returns.complete else f"Cộng ({b.year_returns.words})"
+    cover = b.quarter_returns
+    return (
+        "Cộng" if cover.complete else f"Cộng ({fmt_number(cover.received)}/{fmt_number(cover.due)} đơn vị đã báo cáo)"
+    )
+
+
 def _admissions_table(doc, b: Briefing) -> None:
     df = b.admissions.dropna(subset=["target"])
     if df.empty:
@@ -180,7 +191,7 @@ def _admissions_table(doc, b: Briefing) -> None:
     rows = [[r.name, fmt_number(r.admitted), fmt_number(r.target), _pct(r.pct_of_target)] for r in df.itertuples()]
     total_admitted, total_target = df["admitted"].sum(), df["target"].sum()
     total = [
-        "Cộng",
+        _total_label(b, year=True),
         fmt_number(total_admitted),
         fmt_number(total_target),
         _pct(share_pct(total_admitted, total_target)),
@@ -195,7 +206,11 @@ def _discipline_table(doc, b: Briefing) -> None:
     forms = {c: f for c, f in DISCIPLINE_FORMS.items() if c.startswith("disc_member")}
     _caption(doc, f"Bảng 2. Đảng viên bị kỷ luật {text.quarter_words(b)} theo hình thức")
     rows = [[r["name"], *(fmt_number(r[c]) for c in forms), fmt_number(r["disc_orgs"])] for _, r in df.iterrows()]
-    total = ["Cộng", *(fmt_number(df[c].sum()) for c in forms), fmt_number(df["disc_orgs"].sum())]
+    total = [
+        _total_label(b),
+        *(fmt_number(df[c].sum(min_count=1)) for c in forms),
+        fmt_number(df["disc_orgs"].sum(min_count=1)),
+    ]
     _table(doc, ["Đơn vị", *forms.values(), "Tổ chức đảng"], rows, [6.0, 2.0, 2.0, 2.0, 2.0, 2.0], total)
 
 
@@ -210,7 +225,7 @@ def _meetings_table(doc, b: Briefing) -> None:
     ]
     rated = sum(df[c].sum() for c in MEETING_RATINGS)
     total = [
-        "Cộng",
+        _total_label(b),
         fmt_number(df["regular_meetings"].sum()),
         *(_pct(share_pct(df[c].sum(), rated)) for c in MEETING_RATINGS),
     ]
