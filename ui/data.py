@@ -153,7 +153,8 @@ def quarterly(
 ) -> pd.DataFrame:
     """Quarterly series over the last ``years`` years up to the end of the span (``summary``: as by_child)."""
     _guard(unit)
-    args = (unit, span.year - years + 1, span.end, list(metrics), history)
+    # quarters ended by today only: an open quarter (a monthly reporter's October) would read as a fall
+    args = (unit, span.year - years + 1, min(span.end, today()), list(metrics), history)
     if summary:
         return _summarised(_store(), summary, "quarterly", *args)
     return _call(_store(), "quarterly", *args)
