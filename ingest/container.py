@@ -110,6 +110,11 @@ def inspect(data: bytes, file_name: str) -> Container:
                     "kết (Data > Edit Links > Break Link), lưu lại rồi gửi.",
                 )
             )
+        if "xl/workbook.bin" in names or ("content.xml" in names and "xl/workbook.xml" not in names):
+            # .xlsb (binary parts) and .ods (OpenDocument): calamine reads their cells, but the formula and
+            # hidden-sheet checks read the XML parts of an .xlsx; nothing is accepted unchecked.
+            found.problems.append(_other_format(file_name, binary="xl/workbook.bin" in names))
+            return found
         parts: dict[str, bytes] = {}
         budget = MAX_TOTAL_BYTES
         try:
@@ -156,6 +161,15 @@ def _may_declare(content: bytes) -> bool:
     UTF-8 (a byte-order mark, NUL bytes of UTF-16) is parsed whole.
     """
     return b"<!" in content or b"\x00" in content or content.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _other_format(file_name: str, *, binary: bool) -> Finding:
+    kind = "Excel nhị phân (.xlsb)" if binary else "OpenDocument (.ods, của LibreOffice)"
+    return error(
+        "format_unsupported",
+        f"Tệp «{file_name}» là bảng tính dạng {kind}: không kiểm tra được công thức và trang ẩn của dạng này. "
+        "Mở tệp, chọn Lưu thành (Save As) kiểu «Excel Workbook (*.xlsx)» rồi gửi tệp mới.",
+    )
 
 
 def _bomb(file_name: str, why: str) -> Finding:

@@ -53,7 +53,7 @@ class RawReturn:
 
 UNREADABLE_RULES = frozenset(
     {"file_empty", "file_not_excel", "file_unreadable", "not_a_return", "zip_bomb", "macro", "external_links",
-     "encrypted", "xml_forbidden"}
+     "encrypted", "xml_forbidden", "format_unsupported"}
 )  # fmt: skip
 
 

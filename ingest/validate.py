@@ -16,6 +16,7 @@ from ingest.anomaly import unusual_against_history, unusual_against_peers
 from ingest.context import CheckContext
 from ingest.findings import Finding, error, warning
 from ingest.layout import INFO_SHEET, cell_ref
+from ingest.period_label import label_mismatch
 from ingest.read import RawCell, RawReturn
 from reporting import settings
 from reporting.catalog import BY_CODE, MEETING_RATINGS, SHEETS, TEMPLATE_VERSION, Metric, sheets_for
@@ -202,6 +203,11 @@ class _Checker:
             )
         if self.unit_code:
             self._check_unit(unit_cell)
+        if self.period is not None and self.period.start <= self.ctx.today and not self.outside_scope:
+            # Last period's template with only its code changed: the label beside the code still names the old one.
+            mismatch = label_mismatch(self.period, self._info("period_label"))
+            if mismatch is not None:
+                self.findings.append(mismatch)
         return version
 
     def _check_unit(self, unit_cell: RawCell | None) -> None:
