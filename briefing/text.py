@@ -21,8 +21,9 @@ def n(value: float | None) -> str:
 
 
 def _none_in(b: Briefing) -> bool:
-    """No return of the quarter has come in: every flow sentence says so instead of stating 0."""
-    return b.quarter_returns.due > 0 and b.quarter_returns.received == 0
+    """No return of the quarter has come in (or none was due, and nothing was reported): every flow
+    sentence says so instead of stating 0."""
+    return (b.quarter_returns.due > 0 and b.quarter_returns.received == 0) or not b.quarter
 
 
 def _no_return(b: Briefing) -> str:
@@ -71,7 +72,7 @@ def admissions(b: Briefing) -> str:
 
 def movements(b: Briefing) -> str:
     if _none_in(b):
-        return _no_return(b) + " " + membership(b)
+        return " ".join(filter(None, [_no_return(b), membership(b)]))
     q = b.quarter
     gained = {"kết nạp lại": q.get("readmitted", 0), "chuyển đến": q.get("transfer_in", 0)}
     lost = {
@@ -131,7 +132,9 @@ def membership(b: Briefing) -> str:
 
 
 def candidates(b: Briefing) -> str:
-    trained = b.year.get("candidates_trained", 0)
+    if "candidates_trained" not in b.year:
+        return "Từ đầu năm chưa có số liệu về quần chúng ưu tú học lớp nhận thức về Đảng."
+    trained = b.year["candidates_trained"]
     if not trained:
         return "Từ đầu năm chưa có quần chúng ưu tú nào học lớp nhận thức về Đảng."
     return f"Từ đầu năm có {n(trained)} quần chúng ưu tú học lớp nhận thức về Đảng, tạo nguồn phát triển đảng viên."

@@ -5,11 +5,12 @@ import streamlit as st
 from reporting.dashboard import MOVEMENT_IN, MOVEMENT_OUT, ytd
 from reporting.numbers import fmt_number
 from ui import charts, data, filters, nav, widgets
+from ui.text import plain
 
 sel = filters.current()
 st.title("Phát triển đảng viên")
 nav.breadcrumbs("pages/admissions.py")
-st.caption(f"{sel.unit.name} · kết nạp từ 01/01/{sel.year} đến {sel.span.end:%d/%m/%Y} so với chỉ tiêu năm")
+st.caption(f"{plain(sel.unit.name)} · kết nạp từ 01/01/{sel.year} đến {sel.span.end:%d/%m/%Y} so với chỉ tiêu năm")
 
 per_unit = data.admissions(sel.unit.code, sel.span, sel.history)
 figs = data.figures(sel.unit.code, sel.span, sel.history)
@@ -61,8 +62,8 @@ if "members_opening" in figs and "members_closing" in figs:
     st.plotly_chart(
         charts.waterfall(
             opening.estimate if estimated else figs["members_opening"],
-            {label: figs.get(code, 0.0) for code, label in MOVEMENT_IN.items()},
-            {label: figs.get(code, 0.0) for code, label in MOVEMENT_OUT.items()},
+            {label: figs.get(code) for code, label in MOVEMENT_IN.items()},  # None: not reported ("–")
+            {label: figs.get(code) for code, label in MOVEMENT_OUT.items()},
             closing.estimate if estimated else figs["members_closing"],
             "Từ đầu kỳ đến cuối kỳ",
             estimated=estimated,

@@ -4,11 +4,14 @@ import streamlit as st
 
 from reporting.catalog import MEETING_RATINGS
 from ui import charts, data, filters, nav, widgets
+from ui.text import plain
 
 sel = filters.current()
 st.title("Chất lượng sinh hoạt chi bộ")
 nav.breadcrumbs("pages/meetings.py")
-st.caption(f"{sel.unit.name} · {sel.label} · sinh hoạt thường kỳ mỗi tháng một lần, chuyên đề ít nhất mỗi quý một lần")
+st.caption(
+    f"{plain(sel.unit.name)} · {sel.label} · sinh hoạt thường kỳ mỗi tháng một lần, chuyên đề ít nhất mỗi quý một lần"
+)
 
 per_unit = data.by_child(sel.unit.code, sel.span, sel.history, summary="meetings")
 one_commune = sel.unit.reports or sel.unit.is_branch
@@ -48,7 +51,6 @@ if one_commune:
     )
 else:
     st.subheader("Chi bộ thiếu sinh hoạt theo đơn vị")
-    issues = issues.merge(per_unit[["code", "attendance_pct", *shares]], on="code", how="left")
     widgets.unit_table(
         issues,
         {

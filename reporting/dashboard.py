@@ -361,19 +361,35 @@ def branch_list(
     out = meeting_shares(out)
     out["reported"] = out["code"].isin(wide.index)
     regular = _col(out, "regular_meetings")
-    out["missed_regular"] = (span.months - regular).clip(lower=0).where(out["reported"])
+    owed = out["reporting_code"].map({o: months_due(tree, o, span, history) for o in set(out["reporting_code"])})
+    out["missed_regular"] = (owed - regular).clip(lower=0).where(out["reported"])
     out["quarters_without_thematic"] = out["code"].map(no_thematic).fillna(0).astype(int).where(out["reported"])
     return out
 
 
-def branch_pairs(pairs: list[tuple[str, str]]) -> pa.Table:
-    """(branch, reporting unit) pairs as the Arrow table meeting_issues.sql reads."""
+def branch_pairs(pairs: list[tuple[str, str]], months: list[int] | None = None) -> pa.Table:
+    """(branch, reporting unit, months a regular meeting is due) as the Arrow table meeting_issues.sql reads."""
     return pa.table(
         {
             "branch_code": pa.array([b for b, _ in pairs], pa.string()),
             "reporting_code": pa.array([o for _, o in pairs], pa.string()),
+            "months": pa.array(months if months is not None else [0] * len(pairs), pa.int32()),
         }
     )
+
+
+def months_due(tree: UnitTree, code: str, span: Period, history: str) -> int:
+    """The months of the span in which a unit's branches owe a regular meeting: those the unit existed
+    in (any day of the month). On today's units a commune carries its predecessors' branches, so
+    the whole span counts; as reported a commune closed on 30/06 owes six months of the year."""
+    unit = tree.get(code)
+    if history == "today" or unit is None:
+        return span.months
+    first = max(span.start, unit.active_from or span.start)
+    last = min(span.end, unit.active_to or span.end)
+    if last < first:
+        return 0
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def meeting_issues(
@@ -391,17 +407,26 @@ def meeting_issues(
     too many branches (130,000 in the country) to build their rows here.
     """
     pairs = branches_in(tree, unit, span, history, today)
+    owed = {o: months_due(tree, o, span, history) for o in {o for _, o in pairs}}
     out = queries.run(
         con,
         "dashboard/meeting_issues",
-        tables={"branch_pairs": branch_pairs(pairs)},
-        months=span.months,
+        tables={"branch_pairs": branch_pairs(pairs, [owed[o] for _, o in pairs])},
         start=span.start,
         end=span.end,
         history=history,
     )
     out.insert(1, "name", pd.Series([tree.get(c).name for c in out["code"]], index=out.index, dtype=object))
-    return out
+    # each reporting unit's own rating shares and attendance (as reported, 2025, the old communes sit
+    # under districts: the page's children are not these units)
+    long = queries.run(
+        con, "dashboard/metric_totals", groups=out["code"].tolist(), start=span.start, end=span.end,
+        history=history, rollup=True,
+    )  # fmt: skip
+    wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
+    shares = meeting_shares(wide.reindex(columns=[*MEETING_RATINGS, "attendance_pct"]))
+    columns = [f"{c}_pct" for c in MEETING_RATINGS] + ["attendance_pct"]
+    return out.merge(shares[columns], left_on="code", right_index=True, how="left")
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,10 @@ def _rounded(value: float | int | Decimal, decimals: int) -> Decimal | None:
     """The value rounded half-up (away from zero on a tie, as people round by hand) to ``decimals``
     places, never negative zero; None for a missing or non-finite value.
 
-    Floats go through their shortest repr ("0.5625", "2.675"), so a figure rounds the way the
-    number the reader sees would, not its binary neighbour (2.675 -> 2,68, not 2,67).
+    Floats are read to 15 significant digits ("0.5625", "2.675", "88.45"), so a figure rounds the
+    way the number a careful person computes would, not its binary neighbour: 2.675 -> 2,68, not
+    2,67, and an average of attendances that is 88,45 by hand but 88.44999999999999 in binary ->
+    88,5. Fifteen digits hold every figure a return can carry and drop the noise of the arithmetic.
     """
     if value is None or isinstance(value, bool):
         return None if value is None else Decimal(int(value))
@@ -50,7 +52,7 @@ def _rounded(value: float | int | Decimal, decimals: int) -> Decimal | None:
         number = value
     else:
         try:
-            number = Decimal(repr(float(value)))
+            number = Decimal(format(float(value), ".15g"))
         except (TypeError, ValueError):
             return None
     if not number.is_finite():

@@ -172,13 +172,14 @@ def test_a_query_reads_its_arrow_table_for_that_call_only(con):
     first_commune = pairs[0][1]
     few = [p for p in pairs if p[1] == first_commune][:3]
     cur = con.cursor()
-    args = {"months": SPAN.months, "start": SPAN.start, "end": SPAN.end, "history": "reported"}
-    out = queries.run(cur, "dashboard/meeting_issues", {"branch_pairs": dashboard.branch_pairs(few)}, **args)
+    args = {"start": SPAN.start, "end": SPAN.end, "history": "reported"}
+    table = dashboard.branch_pairs(few, [SPAN.months] * len(few))
+    out = queries.run(cur, "dashboard/meeting_issues", {"branch_pairs": table}, **args)
     assert out["code"].tolist() == [first_commune] and out["branches"].tolist() == [len(few)]
     with pytest.raises(duckdb.CatalogException):
         cur.execute("select * from branch_pairs")
-    with pytest.raises(duckdb.InvalidInputException):  # $months missing
-        queries.run(cur, "dashboard/meeting_issues", {"branch_pairs": dashboard.branch_pairs(few)}, start=SPAN.start)
+    with pytest.raises(duckdb.InvalidInputException):  # $end and $history missing
+        queries.run(cur, "dashboard/meeting_issues", {"branch_pairs": table}, start=SPAN.start)
     with pytest.raises(duckdb.CatalogException):
         cur.execute("select * from branch_pairs")
 
@@ -275,3 +276,21 @@ def test_unit_returns_are_those_of_the_unit_whose_returns_carry_it(con):
         found = sorted(dashboard.unit_returns(con, code)["submission_id"].tolist())
         assert found == versions.get(carriers.get(code, [None])[0], []), code
     assert len(dashboard.unit_returns(con, branch)) == len(versions["X07"]) > 0
+
+
+def test_a_closed_commune_owes_meetings_only_for_the_months_it_existed(con):
+    """As reported, 2025: an old commune closed on 30/06 owes six regular meetings a branch, not twelve
+    (it would otherwise show every branch short of meetings)."""
+    tree = UnitTree.from_db(con)
+    span = parse("2025")
+    closed = tree.get("C01")
+    assert closed.reports and closed.active_to == date(2025, 6, 30)
+    assert dashboard.months_due(tree, closed.code, span, "reported") == 6
+    assert dashboard.months_due(tree, closed.code, span, "today") == 12  # its successor carries the year
+    branches = dashboard.branch_list(con, closed.code, span, tree, "reported", DEMO_AS_OF)
+    reported = branches[branches["reported"]]
+    assert len(reported)
+    expected = (6 - reported["regular_meetings"]).clip(lower=0)
+    assert (reported["missed_regular"] == expected).all()
+    issues = dashboard.meeting_issues(con, "MS", span, tree, "reported", DEMO_AS_OF).set_index("code")
+    assert issues.loc[closed.code, "missed_regular"] == (expected > 0).sum() < len(reported)

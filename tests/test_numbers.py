@@ -140,3 +140,14 @@ def test_a_rules_percent_drops_a_zero_decimal():
     assert [fmt_threshold(v) for v in (75, 74.96, 100 * 7 / 12, 54.25, 20, -0.01, None)] == [
         "75%", "75%", "58,3%", "54,3%", "20%", "0%", MISSING,
     ]  # fmt: skip
+
+
+def test_arithmetic_noise_rounds_as_the_figure_computed_by_hand():
+    """An average that is 92,15 by hand is 92.14999999999999 in binary: it reads 92,2%, as a careful
+    person rounds it, on every path (one figure, a whole column)."""
+    from reporting.numbers import fmt_numbers
+
+    mean = (99.6 + 93.4 + 75.9 + 99.7) / 4  # 92,15 by hand
+    assert mean != 92.15 and fmt_number(mean, 1) == "92,2" and fmt_percent(mean) == "92,2%"
+    assert fmt_numbers([mean, 0.1 + 0.2], 1) == ["92,2", "0,3"]
+    assert fmt_number(2.675, 2) == "2,68" and fmt_number(-0.05, 1) == "-0,1" and fmt_number(-0.04, 1) == "0,0"

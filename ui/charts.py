@@ -247,8 +247,8 @@ def quarterly_trend(df: pd.DataFrame, series: dict[str, str], title: str, axis: 
 @_once
 def waterfall(
     opening: float,
-    inflows: dict[str, float],
-    outflows: dict[str, float],
+    inflows: dict[str, float | None],
+    outflows: dict[str, float | None],
     closing: float,
     title: str,
     estimated: bool = False,
@@ -258,13 +258,16 @@ def waterfall(
     so the bars between are the reporting units' own), and are labelled so."""
     ends = ("Đầu kỳ (ước tính)", "Cuối kỳ (ước tính)") if estimated else ("Đầu kỳ", "Cuối kỳ")
     labels = [ends[0], *inflows, *outflows, ends[1]]
-    values = [opening, *inflows.values(), *(-v for v in outflows.values()), closing]
+    # a movement nobody reported is a bar of no height labelled "–", not a 0
+    values = [opening, *inflows.values(), *(None if v is None else -v for v in outflows.values()), closing]
     measures = ["absolute", *["relative"] * (len(inflows) + len(outflows)), "total"]
-    texts = [fmt_number(abs(v) if i in (0, len(values) - 1) else v) for i, v in enumerate(values)]
+    texts = [fmt_number(abs(v) if i in (0, len(values) - 1) and v is not None else v) for i, v in enumerate(values)]
+    inflows = {k: v or 0.0 for k, v in inflows.items()}
+    outflows = {k: v or 0.0 for k, v in outflows.items()}
     fig = go.Figure(
         go.Waterfall(
             x=labels,
-            y=values,
+            y=[v or 0.0 for v in values],
             measure=measures,
             increasing={"marker": {"color": "#009E73"}},
             decreasing={"marker": {"color": "#D55E00"}},

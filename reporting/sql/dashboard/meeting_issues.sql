@@ -1,7 +1,7 @@
 -- grain: one row per reporting unit of branch_pairs with a branch that reported in [$start, $end], in the
 -- $history view: how many of its branches reported, how many of those held fewer regular meetings
--- than the span has months ($months), and how many had a quarter with no thematic meeting. The
--- Arrow table branch_pairs (branch_code, reporting_code) pairs each branch with its reporting unit
+-- than the months of the span its reporting unit existed (branch_pairs.months), and how many had a quarter with no thematic meeting. The
+-- Arrow table branch_pairs (branch_code, reporting_code, months) pairs each branch with its reporting unit
 -- (reporting/units.py, TreeView.branches_under).
 -- The same counts as dashboard.branch_list grouped by reporting unit, without building a row per
 -- branch in Python: at national scale 130,000 branches took 5 s that way (bench/RESULTS.md).
@@ -9,7 +9,7 @@
 -- on today's units a branch also answers for the branches that merged into it (times their share);
 -- all are branches, which send no returns (`not sends` reads only that part of unit_map's order)
 with scope as (
-    select b.branch_code, b.reporting_code, m.unit_code, m.share
+    select b.branch_code, b.reporting_code, b.months, m.unit_code, m.share
     from branch_pairs as b
     join unit_map as m on m.history = $history and m.ancestor_code = b.branch_code and not m.sends
 ),
@@ -35,7 +35,8 @@ unit_quarters as materialized (
 
 -- a branch's quarters, with those of the branches that merged into it (times their share)
 quarters as (
-    select s.reporting_code, s.branch_code, sum(q.regular * s.share) as regular, sum(q.thematic * s.share) as thematic
+    select s.reporting_code, s.branch_code, any_value(s.months) as months, sum(q.regular * s.share) as regular,
+        sum(q.thematic * s.share) as thematic
     from unit_quarters as q
     join scope as s using (unit_code)
     group by s.reporting_code, s.branch_code, q.year, q.quarter
@@ -44,7 +45,7 @@ quarters as (
 per_branch as (
     select
         reporting_code,
-        coalesce(sum(regular), 0) < $months as missed_regular,
+        coalesce(sum(regular), 0) < any_value(months) as missed_regular,
         bool_or(thematic = 0) as no_thematic
     from quarters
     group by reporting_code, branch_code
