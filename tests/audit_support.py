@@ -199,6 +199,22 @@ class Truth:
         u = self.units.loc[code]
         return (u.active_from is None or u.active_from <= day) and (u.active_to is None or u.active_to >= day)
 
+    def months_owed(self, branch: str, history: str, span) -> int:
+        """The months of the span a branch owes a regular meeting in: as reported, those in which its
+        committee (the nearest unit above it that sends returns) existed on some day; on today's
+        units the whole span, its committee carrying its predecessors' branches."""
+        if history == "today":
+            return span.months
+        owner = self.units.loc[branch, "parent_code"]
+        while owner is not None and not self.reports(owner):
+            owner = self.units.loc[owner, "parent_code"]
+        if owner is None:
+            return span.months
+        u = self.units.loc[owner]
+        first = max(span.start, u.active_from or span.start)
+        last = min(span.end, u.active_to or span.end)
+        return 0 if last < first else (last.year - first.year) * 12 + last.month - first.month + 1
+
     def history_of(self, code: str, history: str) -> str:
         """A closed unit's figures are always read as reported (it has none of its own on today's units)."""
         return history if self.active(code, self.today) else "reported"
@@ -392,7 +408,7 @@ class Truth:
             quarters = self._quarters_of_branch(code, history, span)
             if not quarters:
                 return None
-            return max(span.months - sum(regular for regular, _ in quarters), 0.0)
+            return max(self.months_owed(code, history, span) - sum(regular for regular, _ in quarters), 0.0)
         if key == "quarters_without_thematic":
             if not self.branch_reported(code, history, span):
                 return None
