@@ -10,6 +10,7 @@ import streamlit as st
 
 from reporting.db import StoreError
 from ui import auth, filters, nav, store, timing
+from ui.text import plain
 
 started = time.perf_counter()
 
@@ -19,7 +20,7 @@ try:
     store.cursor().close()  # no store: say so before anything else
     user = auth.check_session()
 except StoreError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 navigation = st.navigation(nav.pages(user), position="sidebar" if user else "hidden")
@@ -38,7 +39,7 @@ if not len(tree):
     st.stop()
 if filters.sidebar(tree, data.years(), data.today(), user.unit_code) is None:
     auth.refuse(
-        f"Không xem được đơn vị «{st.query_params.get('unit')}»: đơn vị không có hoặc nằm ngoài phạm vi "
+        f"Không xem được đơn vị «{plain(st.query_params.get('unit'))}»: đơn vị không có hoặc nằm ngoài phạm vi "
         "tài khoản của bạn."
     )
 if data.is_demo():

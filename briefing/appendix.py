@@ -102,14 +102,14 @@ def write_table(
     for r, record in enumerate(values, start=header_row + 1):
         for col, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
             cell = ws.cell(row=r, column=col)
-            put(cell, cell_value(value, column.kind))
             if col in styles:
                 cell._style = copy(styles[col])
             else:
                 cell.number_format = FORMATS[column.kind]
                 cell.border = _BOX
                 cell.font = Font(name=_FONT, size=12)
-                styles[col] = cell._style
+                styles[col] = copy(cell._style)
+            put(cell, cell_value(value, column.kind))  # after the style: its escape (quotePrefix) is kept
     if totals and len(rows):
         r = header_row + len(rows) + 1
         summed = [c.key for c in columns if c.total == "sum" and c.key in rows]

@@ -15,6 +15,8 @@ import warnings
 from copy import deepcopy
 from io import BytesIO
 
+import numpy as np
+import plotly.graph_objects as go
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -24,6 +26,7 @@ from docx.shared import Cm, Pt
 
 from briefing import text
 from briefing.figures import Briefing
+from ingest.excel_safe import printable
 from reporting.catalog import MEETING_RATINGS
 from reporting.dashboard import DISCIPLINE_FORMS
 from reporting.numbers import fmt_number, fmt_percent, share_pct
@@ -47,7 +50,7 @@ def _font(run, size: int = BODY_PT, bold: bool = False, italic: bool = False) ->
 def _paragraph(doc, text_: str = "", *, bold=False, italic=False, size=BODY_PT, align=None, indent=True, space_after=6):
     p = doc.add_paragraph()
     if text_:
-        _font(p.add_run(text_), size, bold, italic)
+        _font(p.add_run(printable(text_)), size, bold, italic)  # data text: python-docx refuses control characters
     p.paragraph_format.space_after = Pt(space_after)
     p.paragraph_format.line_spacing = 1.15
     if indent:
@@ -78,7 +81,7 @@ def _header_block(doc, b: Briefing) -> None:
     left.width, right.width = Cm(7.5), Cm(8.5)
     committee = left.paragraphs[0]
     committee.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(committee.add_run(b.unit.name.upper()), 13, bold=True)
+    _font(committee.add_run(printable(b.unit.name.upper())), 13, bold=True)
     star = left.add_paragraph()
     star.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(star.add_run("*"), 13)
@@ -125,7 +128,7 @@ def _table(
         cell.width = Cm(width)
         p = cell.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(p.add_run(header), TABLE_PT, bold=True)
+        _font(p.add_run(printable(header)), TABLE_PT, bold=True)
     # A formatted row is built once per style (body, total) and its XML copied for every row:
     # python-docx's per-run formatting cost about 1 ms a cell, most of the report's time.
     body = _row_template(table, widths_cm, bold=False)
@@ -133,7 +136,7 @@ def _table(
     for values, template in [*((v, body) for v in rows), *([(total, bold)] if total else [])]:
         tr = deepcopy(template)
         for run, value in zip(tr.iter(qn("w:r")), values, strict=True):
-            run.text = value
+            run.text = printable(value)  # a unit's name as the registry holds it
         table._tbl.append(tr)
     _paragraph(doc, "", indent=False, space_after=2)
 
@@ -160,11 +163,25 @@ def _caption(doc, label: str) -> None:
 def _chart(doc, fig, height_px: int) -> None:
     # Printed at 16 cm: draw at 800 px with larger type so labels stay legible on paper.
     fig.update_layout(font={"family": FONT, "size": 15}, title={"font": {"size": 17}})
+    fig = go.Figure(_printable_tree(fig.to_plotly_json()))  # plotly.js in Chromium fails on a control character
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The kopts argument is ignored")
         png = fig.to_image(format="png", width=800, height=int(height_px * 1.15), scale=2)
     doc.add_picture(BytesIO(png), width=Cm(TEXT_WIDTH_CM))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _printable_tree(value: object) -> object:
+    """A figure's JSON with control characters dropped from every text (names in labels and hovers)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _printable_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_printable_tree(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return _printable_tree(value.tolist())
+    return value
 
 
 def _pct(value: float | None) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingest.excel_safe import control_characters, printable
 from ingest.tables import TableError, cell_date, cell_text, read_table, sheet_names
 from reporting.catalog import ORG_TYPES
 from reporting.db import sql_text
@@ -75,6 +76,9 @@ def units_from_records(records: list[dict[str, object]]) -> tuple[dict[str, Unit
             errors.append(f"Dòng {row}: mã đơn vị «{code}» trùng với dòng {first_row[code]}. Mỗi mã chỉ khai một lần.")
             continue
         first_row[code] = row
+        for column, what in (("code", "mã"), ("name", "tên")):
+            if found := control_characters(str(rec.get(column) or "")):
+                errors.append(_control_message(row, printable(code), column, what, found))
         if not name:
             errors.append(f"Dòng {row}: đơn vị «{code}» chưa có tên (cột name).")
         if org_type not in ORG_TYPES:
@@ -107,6 +111,15 @@ def units_from_records(records: list[dict[str, object]]) -> tuple[dict[str, Unit
             )
         parsed[code] = Unit(code, name, org_type, parent, active_from, active_to, reason)
     return parsed, first_row, errors
+
+
+def _control_message(row: object, code: str, column: str, what: str, found: list[str]) -> str:
+    """A name or code holding control characters: refused, since no workbook, report or page can show them
+    (a name that merely looks like a formula or Markdown is a legal name, written and shown as text)."""
+    return (
+        f"Dòng {row}: {what} đơn vị «{code}» (cột {column}) có ký tự điều khiển không in được "
+        f"({', '.join(found)}), thường do dán từ phần mềm khác. Gõ lại {what} đơn vị cho đúng rồi nạp lại."
+    )
 
 
 def successions_from_records(records: list[dict[str, object]]) -> tuple[list[Succession], dict[tuple, int], list[str]]:

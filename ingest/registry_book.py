@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ingest.excel_safe import put
 from ingest.registry import (
     LINEAGE_LABELS,
     LINEAGE_SHEET,
@@ -71,13 +72,15 @@ def registry_workbook(con: duckdb.DuckDBPyConnection, year: int | None = None) -
 
 def _sheet(ws, title: str, labels: dict[str, str], rows: list[list[object]], dates: tuple[str, ...] = ()) -> None:
     ws.title = title
-    ws.append(list(labels.values()))
-    for cell in ws[1]:
+    for col, label in enumerate(labels.values(), start=1):
+        cell = ws.cell(row=1, column=col)
+        put(cell, label)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        ws.append(row)
+    for r, row in enumerate(rows, start=2):
+        for col, value in enumerate(row, start=1):
+            put(ws.cell(row=r, column=col), value)  # a name like "=HYPERLINK(…)" stays text
     keys = list(labels)
     for index, key in enumerate(keys, start=1):
         letter = ws.cell(row=1, column=index).column_letter

@@ -132,14 +132,15 @@ def _instructions(ws: Worksheet) -> None:
     ws.title = layout.INSTRUCTIONS_SHEET
     ws.column_dimensions["A"].width = 120
     for row, line in enumerate(INSTRUCTIONS, start=1):
-        cell = ws.cell(row=row, column=1, value=line)
+        cell = ws.cell(row=row, column=1)
+        put(cell, line)
         cell.font = _TITLE if row == 1 else _PLAIN
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.protection.sheet = True
 
 
 def _info_sheet(ws: Worksheet, unit: Unit, period: Period, admission_target: int | None) -> dict[str, RawCell]:
-    ws["A1"] = "BÁO CÁO CÔNG TÁC XÂY DỰNG ĐẢNG"
+    put(ws["A1"], "BÁO CÁO CÔNG TÁC XÂY DỰNG ĐẢNG")
     ws["A1"].font = _TITLE
     values = {
         "unit_code": unit.code,
@@ -153,13 +154,15 @@ def _info_sheet(ws: Worksheet, unit: Unit, period: Period, admission_target: int
     cells: dict[str, RawCell] = {}
     for offset, (key, label) in enumerate(layout.INFO_KEYS.items()):
         row = layout.FIRST_DATA_ROW + offset
-        ws.cell(row=row, column=1, value=key).font = _CODE
-        ws.cell(row=row, column=2, value=label).font = _PLAIN
+        put(ws.cell(row=row, column=1), key)
+        put(ws.cell(row=row, column=2), label)
+        ws.cell(row=row, column=1).font = _CODE
+        ws.cell(row=row, column=2).font = _PLAIN
         value = ws.cell(row=row, column=1 + layout.INFO_VALUE_OFFSET)
         put(value, values[key])
         value.font = _BOLD
         if key == "admission_target" and admission_target is None:
-            value.value = "chưa giao"
+            put(value, "chưa giao")
         cells[key] = RawCell(ws.title, value.coordinate, value.value)
         for col in range(1, 4):
             ws.cell(row=row, column=col).border = _BOX
@@ -172,7 +175,8 @@ def _info_sheet(ws: Worksheet, unit: Unit, period: Period, admission_target: int
 
 def _header(ws: Worksheet, labels: tuple[str, ...], row: int = layout.HEADER_ROW) -> None:
     for col, label in enumerate(labels, start=1):
-        cell = ws.cell(row=row, column=col, value=label)
+        cell = ws.cell(row=row, column=col)
+        put(cell, label)
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
         cell.border = _BOX
@@ -212,17 +216,19 @@ def _unit_sheet(ws: Worksheet, title: str, metrics: list[Metric], note: str | No
     put(ws["A1"], title)
     ws["A1"].font = _TITLE
     if note:
-        ws["A2"] = note
+        put(ws["A2"], note)
         ws["A2"].font = Font(name=FONT, size=12, italic=True)
     _header(ws, layout.UNIT_SHEET_HEADERS)
     cells: dict[str, RawCell] = {}
     for offset, metric in enumerate(metrics):
         row = layout.FIRST_DATA_ROW + offset
-        ws.cell(row=row, column=1, value=metric.code).style = "code"
-        label = ws.cell(row=row, column=2, value=metric.label + (" (*)" if metric.required else ""))
-        label.style = "boxed"
+        code, label, unit_cell = (ws.cell(row=row, column=col) for col in (1, 2, 3))
+        code.style = "code"
+        label.style = unit_cell.style = "boxed"  # named styles first: they would drop put's escape
         label.alignment = _WRAP
-        ws.cell(row=row, column=3, value=metric.unit).style = "boxed"
+        put(code, metric.code)
+        put(label, metric.label + (" (*)" if metric.required else ""))
+        put(unit_cell, metric.unit)
         value = ws.cell(row=row, column=1 + layout.VALUE_OFFSET)
         value.style = _style_for(metric)
         cells[metric.code] = RawCell(ws.title, value.coordinate, None)
@@ -240,21 +246,25 @@ def _branch_sheet(
 ) -> list[RawBranch]:
     put(ws["A1"], title)
     ws["A1"].font = _TITLE
-    ws["A2"] = f"Mỗi dòng là một chi bộ. Kỳ báo cáo có {period.months} tháng: sinh hoạt thường kỳ mỗi tháng một lần."
+    put(
+        ws["A2"], f"Mỗi dòng là một chi bộ. Kỳ báo cáo có {period.months} tháng: sinh hoạt thường kỳ mỗi tháng một lần."
+    )
     ws["A2"].font = Font(name=FONT, size=12, italic=True)
     labels = ("Mã chi bộ", "Tên chi bộ", *(m.label + (" (*)" if m.required else "") for m in metrics))
     _header(ws, labels, row=layout.BRANCH_LABEL_ROW)
     codes = (layout.BRANCH_CODE_KEY, layout.BRANCH_NAME_KEY, *(m.code for m in metrics))
     for col, code in enumerate(codes, start=1):
-        ws.cell(row=layout.BRANCH_CODE_ROW, column=col, value=code).style = "code"
+        cell = ws.cell(row=layout.BRANCH_CODE_ROW, column=col)
+        cell.style = "code"
+        put(cell, code)
     rows: list[RawBranch] = []
     for offset, branch in enumerate(branches):
         row = layout.BRANCH_FIRST_ROW + offset
         code_cell = ws.cell(row=row, column=1)
         name_cell = ws.cell(row=row, column=2)
+        code_cell.style = name_cell.style = "boxed"  # the named style first: it would drop put's escape
         put(code_cell, branch.code)
         put(name_cell, branch.name)  # registry text never becomes a formula
-        code_cell.style = name_cell.style = "boxed"
         values: dict[str, RawCell] = {}
         for col, metric in enumerate(metrics, start=3):
             cell = ws.cell(row=row, column=col)
@@ -262,8 +272,8 @@ def _branch_sheet(
             values[metric.code] = RawCell(ws.title, cell.coordinate, None)
         rows.append(
             RawBranch(
-                RawCell(ws.title, code_cell.coordinate, branch.code),
-                RawCell(ws.title, name_cell.coordinate, branch.name),
+                RawCell(ws.title, code_cell.coordinate, code_cell.value),  # as written (printable)
+                RawCell(ws.title, name_cell.coordinate, name_cell.value),
                 values,
             )
         )

@@ -5,11 +5,12 @@ import streamlit as st
 from access.users import AccessError, SignInError, authenticate, set_password
 from ingest.publish import read_only
 from ui import auth, data
+from ui.text import plain
 
 user = auth.current()
 scope = data.tree().get(user.unit_code)
 st.title("Tài khoản")
-st.caption(f"{user.display_name} · tên đăng nhập {user.username}")
+st.caption(f"{plain(user.display_name)} · tên đăng nhập {plain(user.username)}")
 
 rights = ["xem các trang tổng hợp và báo cáo quý"]
 if user.can("upload"):
@@ -18,7 +19,7 @@ if user.can("admin"):
     rights.append("quản lý tài khoản và khóa kỳ báo cáo")
 st.markdown(
     f"- **Vai trò:** {user.role_label}: {', '.join(rights)}.\n"
-    f"- **Phạm vi:** {scope.name if scope else user.unit_code} và các đơn vị trực thuộc."
+    f"- **Phạm vi:** {plain(scope.name if scope else user.unit_code)} và các đơn vị trực thuộc."
 )
 
 st.subheader("Đổi mật khẩu")
@@ -41,7 +42,7 @@ else:
         except SignInError:
             st.error("Mật khẩu hiện tại không đúng.")
         except AccessError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             data.changed()
             auth.sign_out()

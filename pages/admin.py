@@ -7,13 +7,14 @@ from access import locks, users
 from reporting.periods import quarter, year_to
 from ui import auth, data, filters, widgets
 from ui.format import fmt_datetime, fmt_datetimes
+from ui.text import plain
 
 admin = auth.require("admin")
 sel = filters.current()
 tree = data.tree()
 scope = tree.get(admin.unit_code)
 st.title("Quản trị")
-st.caption(f"Tài khoản và khóa kỳ báo cáo trong phạm vi {scope.name}")
+st.caption(f"Tài khoản và khóa kỳ báo cáo trong phạm vi {plain(scope.name)}")
 
 # Committees an account or a lock may be given: the scope's subtree, without branches.
 units = sorted((u for u in tree.by_code.values() if not u.is_branch and admin.sees(tree, u.code)), key=lambda u: u.code)
@@ -27,7 +28,7 @@ def unit_label(code: str) -> str:
 
 def done(message: str) -> None:
     data.changed()
-    st.toast(message, icon=":material/check_circle:")
+    st.toast(plain(message), icon=":material/check_circle:")  # names of accounts and units
 
 
 # --- accounts ---------------------------------------------------------------------------
@@ -85,7 +86,7 @@ with st.expander("Tạo tài khoản", icon=":material/person_add:"), st.form("a
                 actor=admin.username,
             )
         except users.AccessError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             done(f"Đã tạo tài khoản {users.normalize(username)}.")
             st.rerun()
@@ -121,7 +122,7 @@ if others:
                     if password:
                         users.set_password(con, chosen.username, password, actor=admin.username)
                 except users.AccessError as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
                 else:
                     done(f"Đã lưu tài khoản {chosen.username}.")
                     st.rerun()
@@ -174,7 +175,7 @@ with left.form("lock"):
             auth.guard(unit)
             locks.lock_period(data.cursor(), tree, unit, period.code, admin.username, reason)
         except locks.LockError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             done(f"Đã khóa {period.label} của {unit_label(unit)}.")
             st.rerun()

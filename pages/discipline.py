@@ -6,6 +6,7 @@ import streamlit as st
 from reporting.dashboard import DISCIPLINE_FORMS, discipline_summary
 from reporting.numbers import fmt_number
 from ui import charts, data, filters, nav, widgets
+from ui.text import plain
 
 MEMBER_FORMS = {c: f for c, f in DISCIPLINE_FORMS.items() if c.startswith("disc_member")}
 ORG_FORMS = {c: f for c, f in DISCIPLINE_FORMS.items() if c.startswith("disc_org")}
@@ -13,7 +14,9 @@ ORG_FORMS = {c: f for c, f in DISCIPLINE_FORMS.items() if c.startswith("disc_org
 sel = filters.current()
 st.title("Kỷ luật")
 nav.breadcrumbs("pages/discipline.py")
-st.caption(f"{sel.unit.name} · {sel.label} · nhắc nhở, kiểm điểm rút kinh nghiệm và đình chỉ không phải là kỷ luật")
+st.caption(
+    f"{plain(sel.unit.name)} · {sel.label} · nhắc nhở, kiểm điểm rút kinh nghiệm và đình chỉ không phải là kỷ luật"
+)
 
 figs = data.figures(sel.unit.code, sel.span, sel.history)
 if not figs:

@@ -6,11 +6,14 @@ import streamlit as st
 from reporting.dashboard import INSPECTION_TYPES, TARGETS, inspection_summary
 from reporting.numbers import fmt_number, fmt_percent
 from ui import charts, data, filters, nav, widgets
+from ui.text import plain
 
 sel = filters.current()
 st.title("Kiểm tra, giám sát")
 nav.breadcrumbs("pages/inspections.py")
-st.caption(f"{sel.unit.name} · {sel.label} · số lượt (một tổ chức, một đảng viên có thể được kiểm tra nhiều lượt)")
+st.caption(
+    f"{plain(sel.unit.name)} · {sel.label} · số lượt (một tổ chức, một đảng viên có thể được kiểm tra nhiều lượt)"
+)
 
 figs = data.figures(sel.unit.code, sel.span, sel.history)
 if not figs:

@@ -6,12 +6,13 @@ import streamlit as st
 from reporting.lagging import rule_help
 from reporting.numbers import fmt_number
 from ui import charts, data, filters, nav, widgets
+from ui.text import plain
 
 CARDS = 12  # lagging units shown as cards; all of them are in the table under the cards
 sel = filters.current()
 st.title("Tổng quan")
 nav.breadcrumbs("pages/overview.py")
-st.caption(f"{sel.unit.name} · {sel.label} · so sánh với cùng kỳ năm {sel.year - 1}")
+st.caption(f"{plain(sel.unit.name)} · {sel.label} · so sánh với cùng kỳ năm {sel.year - 1}")
 
 if not data.figures(sel.unit.code, sel.span, sel.history):
     widgets.no_data(sel)
@@ -30,8 +31,8 @@ shown = lags[:CARDS]  # the worst first: a meeting reads a dozen, the rest are i
 for first in range(0, len(shown), 2):
     for column, lag in zip(st.columns(2), shown[first : first + 2], strict=False):
         box = column.container(border=True)
-        box.page_link(nav.UNIT_PAGE, label=f"**{lag.unit_name}**", query_params=sel.params(unit=lag.unit_code))
-        box.markdown("\n".join(f"- {reason}" for reason in lag.reasons))
+        box.page_link(nav.UNIT_PAGE, label=f"**{plain(lag.unit_name)}**", query_params=sel.params(unit=lag.unit_code))
+        box.markdown("\n".join(f"- {plain(reason)}" for reason in lag.reasons))
 if len(lags) > CARDS:
     with st.expander(f"Tất cả {fmt_number(len(lags))} đơn vị cần quan tâm"):
         widgets.unit_table(

@@ -17,6 +17,7 @@ from reporting.lineage import END_REASONS
 from reporting.numbers import fmt_number, fmt_numbers, fmt_value
 from ui import auth, data
 from ui import registry_edit as edit
+from ui.text import plain
 
 admin = auth.require("admin")
 tree = data.tree()
@@ -32,7 +33,7 @@ st.caption(
 
 def show_errors(messages: list[str]) -> None:
     st.error(
-        "Chưa lưu: có lỗi. Sửa các dòng dưới đây rồi bấm lưu lại.\n\n" + "\n".join(f"- {m}" for m in messages),
+        "Chưa lưu: có lỗi. Sửa các dòng dưới đây rồi bấm lưu lại.\n\n" + "\n".join(f"- {plain(m)}" for m in messages),
         icon=":material/error:",
     )
 
@@ -188,4 +189,4 @@ with excel_tab:
                 except RegistryError as exc:
                     show_errors(exc.messages)
                 else:
-                    saved(f"Đã nạp {upload.name}: {checked.describe()}.")
+                    saved(f"Đã nạp {plain(upload.name)}: {checked.describe()}.")

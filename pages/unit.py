@@ -7,18 +7,19 @@ from reporting.dashboard import indicator_history
 from reporting.periods import quarter
 from ui import data, filters, nav, widgets
 from ui.format import fmt_date, fmt_datetimes
+from ui.text import plain
 
 sel = filters.current()
 unit = sel.unit
-st.title(unit.name)
+st.title(plain(unit.name))
 nav.breadcrumbs("pages/unit.py")
 active = f" · hoạt động từ {fmt_date(unit.active_from)}" if unit.active_from else ""
 active += f" đến {fmt_date(unit.active_to)}" if unit.active_to else ""
-st.caption(f"{ORG_TYPES.get(unit.org_type, unit.org_type)} · mã {unit.code}{active} · {sel.label}")
+st.caption(f"{ORG_TYPES.get(unit.org_type, unit.org_type)} · mã {plain(unit.code)}{active} · {sel.label}")
 
 if unit.reports:
     for lag in data.lagging_units(unit.code, sel.span, sel.history):
-        st.warning("**Cần quan tâm:**\n" + "\n".join(f"- {r}" for r in lag.reasons), icon=":material/flag:")
+        st.warning("**Cần quan tâm:**\n" + "\n".join(f"- {plain(r)}" for r in lag.reasons), icon=":material/flag:")
 
 st.subheader("Các chỉ tiêu theo quý")
 series = data.quarterly(unit.code, sel.span, tuple(data.HISTORY_METRICS), sel.history)

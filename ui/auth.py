@@ -27,6 +27,7 @@ from access.users import MemoryAttempts, SignInError, StoreAttempts, User, authe
 from ingest.publish import read_only
 from reporting.settings import current as settings
 from ui import store
+from ui.text import plain
 
 COOKIE = "ms_session"
 SESSION = "_auth_token"  # this browser session's token while signed in
@@ -186,7 +187,7 @@ def sign_in_form() -> None:
             icon=":material/info:",
         )
     if notice := st.session_state.get(NOTICE):
-        st.warning(notice, icon=":material/lock_clock:")
+        st.warning(plain(notice), icon=":material/lock_clock:")  # may quote a provider's address
     with st.form("sign_in", clear_on_submit=True):  # the password does not linger in the session
         username = st.text_input("Tên đăng nhập", key="signin_user", autocomplete="username")
         password = st.text_input("Mật khẩu", type="password", key="signin_password", autocomplete="current-password")
@@ -197,7 +198,7 @@ def sign_in_form() -> None:
                 store.cursor(), attempts(), username, password, source=_source(), rehash=not read_only()
             )
         except SignInError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(plain(exc), icon=":material/error:")
         else:
             _start(user, "password")
             st.rerun()
@@ -219,12 +220,15 @@ def sign_out() -> None:
 
 def sidebar_account(user: User) -> None:
     scope = store.tree().get(user.unit_code)
-    st.sidebar.caption(f"{user.display_name} · {user.role_label} · {scope.name if scope else user.unit_code}")
+    st.sidebar.caption(
+        f"{plain(user.display_name)} · {user.role_label} · {plain(scope.name if scope else user.unit_code)}"
+    )
     st.sidebar.button("Đăng xuất", on_click=sign_out, icon=":material/logout:", key="sign_out")
 
 
 def refuse(message: str) -> None:
-    """A plain refusal in place of the page: nothing of the data is shown."""
+    """A plain refusal in place of the page: nothing of the data is shown. ``message`` is Markdown: text
+    from the URL or the data in it is passed through ``ui.text.plain`` by the caller."""
     st.error(message, icon=":material/block:")
     user = current()
     if user is not None:
@@ -236,7 +240,7 @@ def guard(unit_code: str) -> None:
     """Stop the run unless the signed-in account's scope holds this unit."""
     user = current()
     if user is None or not user.sees(store.tree(), unit_code):
-        refuse(f"Không xem được đơn vị «{unit_code}»: đơn vị không có hoặc nằm ngoài phạm vi tài khoản của bạn.")
+        refuse(f"Không xem được đơn vị «{plain(unit_code)}»: đơn vị không có hoặc nằm ngoài phạm vi tài khoản của bạn.")
 
 
 def require(action: str) -> User:

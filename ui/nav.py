@@ -11,6 +11,7 @@ import streamlit as st
 
 from access.users import User
 from ui.filters import Selection, current
+from ui.text import plain
 
 # file, title, url path, icon: the order of the navigation menu.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
@@ -103,9 +104,9 @@ def breadcrumbs(page: str) -> None:
     path = [u for u in [*view.ancestors(sel.unit.code), sel.unit] if t.within(u.code, scope)]
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
     for unit in path[:-1]:
-        row.page_link(page, label=unit.name, query_params=sel.params(unit=unit.code))
+        row.page_link(page, label=plain(unit.name), query_params=sel.params(unit=unit.code))
         row.markdown("›")
-    row.markdown(f"**{sel.unit.name}**")
+    row.markdown(f"**{plain(sel.unit.name)}**")
     lineage_note(page, sel)
 
 
@@ -120,11 +121,12 @@ def lineage_note(page: str, sel: Selection) -> None:
     predecessors = t.predecessors_of(unit.code)
     if successors:
         into = ", ".join(
-            f"{s.name}{'' if share == 1 else ' (' + fmt_percent(100 * share, 0) + ')'}" for s, share in successors
+            f"{plain(s.name)}{'' if share == 1 else ' (' + fmt_percent(100 * share, 0) + ')'}"
+            for s, share in successors
         )
         how = "chia tách" if len(successors) > 1 else "sáp nhập"
         st.info(
-            f"{unit.name} đã {how} vào {into} từ ngày {unit.active_to + timedelta(days=1):%d/%m/%Y}. "
+            f"{plain(unit.name)} đã {how} vào {into} từ ngày {unit.active_to + timedelta(days=1):%d/%m/%Y}. "
             "Số liệu dưới đây là của đơn vị này khi báo cáo; xem theo đơn vị hiện nay thì chúng được cộng vào "
             "đơn vị kế thừa.",
             icon=":material/merge:",
@@ -133,14 +135,14 @@ def lineage_note(page: str, sel: Selection) -> None:
         for successor, _ in successors:
             row.page_link(
                 page,
-                label=f"Xem {successor.name}",
+                label=f"Xem {plain(successor.name)}",
                 icon=":material/arrow_forward:",
                 query_params=sel.params(unit=successor.code, history="today"),
             )
     elif predecessors and sel.history == "reported" and sel.span.start < (unit.active_from or sel.span.start):
-        names = ", ".join(p.name for p, _ in predecessors)
+        names = ", ".join(plain(p.name) for p, _ in predecessors)
         st.info(
-            f"{unit.name} thành lập ngày {unit.active_from:%d/%m/%Y} từ {names}. Theo đơn vị khi báo cáo, số liệu "
+            f"{plain(unit.name)} thành lập ngày {unit.active_from:%d/%m/%Y} từ {names}. Theo đơn vị khi báo cáo, số liệu "
             "trước ngày đó thuộc các đơn vị cũ; chọn «Theo đơn vị hiện nay» để xem liền mạch.",
             icon=":material/call_merge:",
         )

@@ -9,6 +9,7 @@ from reporting.dashboard import Kpi
 from reporting.numbers import MISSING, fmt_number, fmt_numbers, fmt_percent, fmt_signed, fmt_value, is_missing
 from ui import nav
 from ui.filters import Selection
+from ui.text import plain
 
 STATUS_LABEL = {"accepted": "Hợp lệ", "warnings": "Hợp lệ, có cảnh báo", "rejected": "Bị từ chối"}
 OUTCOME_LABEL = {
@@ -36,7 +37,7 @@ def shown(value: float | None) -> str:
 
 
 def no_data(sel: Selection, what: str = "số liệu") -> None:
-    st.info(f"Chưa có {what} của {sel.unit.name} cho {sel.label}.", icon=":material/info:")
+    st.info(f"Chưa có {what} của {plain(sel.unit.name)} cho {sel.label}.", icon=":material/info:")
 
 
 def kpi_card(column, kpi: Kpi) -> None:
@@ -180,13 +181,13 @@ def coverage_note(per_unit: pd.DataFrame, sel: Selection) -> None:
         return
     parts = []
     if len(silent):
-        names = ", ".join(silent["name"])
+        names = ", ".join(plain(name) for name in silent["name"])
         parts.append(
             f"Chưa có số liệu {sel.label} của {fmt_number(len(silent))}/{fmt_number(len(per_unit))} đơn vị "
             f"(chưa nộp báo cáo): {names}; các ô của đơn vị này để trống «–», không tính là 0"
         )
     for row in partial.itertuples(index=False):
         parts.append(
-            f"{row.name}: {fmt_number(row.units_reported)}/{fmt_number(row.units_due)} đơn vị trực thuộc đã báo cáo"
+            f"{plain(row.name)}: {fmt_number(row.units_reported)}/{fmt_number(row.units_due)} đơn vị trực thuộc đã báo cáo"
         )
     st.caption(". ".join(parts) + ". Tổng số chỉ gồm các đơn vị đã báo cáo.")
