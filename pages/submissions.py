@@ -9,6 +9,7 @@ from reporting.numbers import fmt_number
 from reporting.submissions import DUE_DAYS
 from ui import auth, data, filters, nav, widgets
 from ui.format import fmt_datetimes
+from ui.text import plain
 
 REMIND_SHOWN = 40  # the whole list is the grid above; a meeting reads the first few dozen
 sel = filters.current()
@@ -16,7 +17,7 @@ user = auth.current()
 may_upload = user.can("upload") and not read_only()
 st.title("Tình hình nộp báo cáo")
 nav.breadcrumbs("pages/submissions.py")
-st.caption(f"Hạn nộp: {DUE_DAYS} ngày sau khi kết thúc kỳ báo cáo · {sel.unit.name} · năm {sel.year}")
+st.caption(f"Hạn nộp: {DUE_DAYS} ngày sau khi kết thúc kỳ báo cáo · {plain(sel.unit.name)} · năm {sel.year}")
 
 grid, remind = data.submission_grid(sel.unit.code, sel.year)
 if grid.empty:
@@ -28,7 +29,7 @@ else:
 
 st.subheader("Đơn vị cần nhắc")
 if remind:
-    st.markdown("\n".join(f"- **{name}**: {what}" for name, what in remind[:REMIND_SHOWN]))
+    st.markdown("\n".join(f"- **{plain(name)}**: {plain(what)}" for name, what in remind[:REMIND_SHOWN]))
     if len(remind) > REMIND_SHOWN:
         st.caption(f"… và {fmt_number(len(remind) - REMIND_SHOWN)} trường hợp khác: xem bảng ở trên.")
 else:
@@ -50,7 +51,7 @@ if may_upload:
             try:
                 files.extend(expand(upload.name, upload.getvalue()))
             except UploadError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))  # names the clerk's files
         progress = st.progress(0.0, text="Đang kiểm tra…")
         done = []
 
@@ -58,17 +59,17 @@ if may_upload:
             done.append(outcome)
             progress.progress(
                 len(done) / len(files),
-                text=f"Đã xử lý {fmt_number(len(done))}/{fmt_number(len(files))} tệp: {outcome.incoming.name}",
+                text=f"Đã xử lý {fmt_number(len(done))}/{fmt_number(len(files))} tệp: {plain(outcome.incoming.name)}",
             )
 
         for outcome in data.load(files, on_outcome=advance) if files else []:
             with st.expander(
-                f"{outcome.incoming.name}: {widgets.OUTCOME_LABEL[outcome.action]}",
+                f"{plain(outcome.incoming.name)}: {widgets.OUTCOME_LABEL[outcome.action]}",
                 expanded=outcome.action == "rejected",
             ):
-                st.write(outcome.message)
-                for f in outcome.result.findings:
-                    (st.error if f.severity == "error" else st.warning)(f.message)
+                st.markdown(plain(outcome.message))
+                for f in outcome.result.findings:  # messages quote the clerk's cells and names
+                    (st.error if f.severity == "error" else st.warning)(plain(f.message))
                 if outcome.result.findings:
                     st.download_button(
                         "Tải tệp đã đánh dấu lỗi để gửi lại đơn vị",
@@ -83,7 +84,7 @@ if may_upload:
         "Kỳ báo cáo", data.template_periods(sel.year), format_func=lambda p: p.label, key="template_period"
     )
     st.download_button(
-        f"Tải mẫu {period.label} của các đơn vị thuộc {sel.unit.name} (.zip)",
+        f"Tải mẫu {period.label} của các đơn vị thuộc {plain(sel.unit.name)} (.zip)",
         data=lambda: data.templates_zip(sel.unit.code, period),
         file_name=f"mau-bao-cao_{period.code}.zip",
         mime="application/zip",
