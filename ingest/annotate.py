@@ -8,14 +8,17 @@ gets a workbook holding just that list.
 
 from __future__ import annotations
 
+import logging
+import re
 import zipfile
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ingest.excel_safe import landscape_fit_width, put
@@ -24,6 +27,7 @@ from ingest.findings import SEVERITY_LABEL, Finding
 SHEET = "Lỗi cần sửa"
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 AUTHOR = "Ban Tổ chức"
+_log = logging.getLogger(__name__)
 
 
 def annotated_name(file_name: str) -> str:
@@ -34,17 +38,28 @@ def annotate(data: bytes, findings: list[Finding], *, openable: bool) -> bytes:
     """A copy of the workbook with the findings marked on their cells and listed on a first sheet.
 
     ``openable`` is False for files the container check refused (a zip bomb must never
-    reach openpyxl) or could not read; they get a workbook holding the list alone.
+    reach openpyxl), could not read, or that inflate too large to open quickly; they get a
+    workbook holding the list alone, and so does a workbook openpyxl cannot open or write
+    back (a NaN or INF number, a control character in a text cell). Never raises.
     """
-    book = None
+    findings = [_printable(f) for f in findings]
     if openable:
         try:
-            book = load_workbook(BytesIO(data))
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-            book = None  # e.g. an old .xls: calamine reads it, openpyxl cannot
-    if book is None:
-        book = Workbook()
-        book.remove(book.active)
+            return _marked(data, findings)
+        except Exception:  # e.g. an old .xls, or cells openpyxl cannot read
+            _log.info("marking up in place failed", exc_info=True)
+        try:  # openpyxl reads no NaN or INF number: those cells (refused, and marked) are emptied first
+            return _marked(_without_non_finite(data), findings)
+        except Exception:  # the list alone
+            _log.info("marking up failed again; the list alone", exc_info=True)
+    book = Workbook()
+    book.remove(book.active)
+    _list_sheet(book, findings, {})
+    return _saved(book)
+
+
+def _marked(data: bytes, findings: list[Finding]) -> bytes:
+    book = load_workbook(BytesIO(data))
     for sheet_name in book.sheetnames:
         book[sheet_name].protection.sheet = False  # the clerk must be able to fix the marked cells
     by_cell: dict[tuple[str, str], list[Finding]] = {}
@@ -57,9 +72,45 @@ def annotate(data: bytes, findings: list[Finding], *, openable: bool) -> bytes:
         text = "\n\n".join(f"{SEVERITY_LABEL[f.severity]}: {f.message}" for f in here)
         cell.comment = Comment(text, AUTHOR, width=420, height=160)
     _list_sheet(book, findings, by_cell)
+    try:
+        return _saved(book)
+    except ValueError:  # text XML cannot hold, as the clerk's own cells read it ("_x0001_"): dropped, as put() does
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        cell.value = ILLEGAL_CHARACTERS_RE.sub("", cell.value)
+        return _saved(book)
+
+
+_NON_FINITE = re.compile(rb"<v>\s*[+-]?(?:nan|inf|infinity)\s*</v>", re.IGNORECASE)
+
+
+def _without_non_finite(data: bytes) -> bytes:
+    """The workbook with NaN and INF cell values emptied (each is refused, and its cell is marked)."""
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in dst.NameToInfo:
+                continue  # an entry twice: once is what a reader sees
+            content = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                content = _NON_FINITE.sub(b"<v></v>", content)
+            dst.writestr(info.filename, content)
+    return out.getvalue()
+
+
+def _saved(book: Workbook) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _printable(finding: Finding) -> Finding:
+    """The finding with characters a workbook's XML cannot hold dropped (the message may quote a cell)."""
+    message = ILLEGAL_CHARACTERS_RE.sub("", finding.message)
+    sheet = ILLEGAL_CHARACTERS_RE.sub("", finding.sheet) if finding.sheet else finding.sheet
+    return replace(finding, message=message, sheet=sheet)
 
 
 def _list_sheet(book: Workbook, findings: list[Finding], by_cell: dict) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from defusedxml import DefusedXmlException
@@ -25,6 +26,9 @@ MAX_ENTRIES = 200
 MAX_PART_BYTES = 20 * 1024 * 1024  # one sheet of a return is tens of kilobytes
 MAX_TOTAL_BYTES = 20 * 1024 * 1024  # a return inflates to ~100 KiB; a million-row sheet to ~40 MiB
 MAX_RATIO = 200  # uncompressed / compressed, for parts over 1 MiB
+MAX_SHEETS = 100  # a return has 7; each <sheet> may point at any part, so the count is capped and a part parsed once
+# What openpyxl may parse to mark a workbook up (~0.8 s a MiB of sheet XML here); a return is ~100 KiB
+MAX_MARKUP_BYTES = 2 * 1024 * 1024
 _CHUNK = 64 * 1024
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -42,6 +46,16 @@ class Container:
     formulas: dict[str, dict[str, bool]] = field(default_factory=dict)
     never_calculated: bool = False  # written by a program, never opened and saved in Excel
     hidden_sheets: set[str] = field(default_factory=set)
+    # sheet name -> {cell ref: error value} of cells holding an error (#DIV/0!, #VALUE!…): calamine reads them as blank
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    inflated: int = 0  # bytes of all parts, decompressed
+    # bytes of sheet parts named by more than one sheet, counted again for each (openpyxl reads them so)
+    repeated: int = 0
+
+    @property
+    def markup_ok(self) -> bool:
+        """Whether openpyxl may open the workbook to mark it up, in bounded time."""
+        return self.inflated + self.repeated <= MAX_MARKUP_BYTES
 
     @property
     def refused(self) -> bool:
@@ -59,15 +73,26 @@ def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> 
     with archive.open(info) as fh:
         while chunk := fh.read(_CHUNK):
             out += chunk
-            if len(out) > limit:
-                raise _TooBig(info.filename)
-    if info.compress_size and len(out) > 1024 * 1024 and len(out) / info.compress_size > MAX_RATIO:
-        raise _TooBig(info.filename)
+            if len(out) > limit or (len(out) > 1024 * 1024 and len(out) > MAX_RATIO * max(info.compress_size, 1)):
+                raise _TooBig(info.filename)  # a bomb stops at its first MiB, not at the cap
     return bytes(out)
 
 
 def inspect(data: bytes, file_name: str) -> Container:
     """Open the container; ``problems`` say why a file must not be parsed. Never raises."""
+    try:
+        return _inspect(data, file_name)
+    except Exception:  # whatever a crafted zip does, it is this file's problem, never the batch's
+        found = Container()
+        found.problems.append(_unreadable(file_name))
+        return found
+
+
+def _unreadable(file_name: str) -> Finding:
+    return error("file_unreadable", f"Tệp «{file_name}» bị hỏng, không mở được. Lưu lại tệp bằng Excel rồi gửi lại.")
+
+
+def _inspect(data: bytes, file_name: str) -> Container:
     found = Container()
     if data.startswith(OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data:
@@ -84,10 +109,8 @@ def inspect(data: bytes, file_name: str) -> Container:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        found.problems.append(
-            error("file_unreadable", f"Tệp «{file_name}» bị hỏng, không mở được. Lưu lại tệp bằng Excel rồi gửi lại.")
-        )
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):  # a name not UTF-8: ValueError
+        found.problems.append(_unreadable(file_name))
         return found
     with archive:
         if len(infos) > MAX_ENTRIES:
@@ -123,17 +146,23 @@ def inspect(data: bytes, file_name: str) -> Container:
                     continue
                 content = _read_part(archive, info, budget)
                 budget -= len(content)
+                found.inflated += len(content)
                 if info.filename.endswith((".xml", ".rels")):
                     parts[info.filename] = content
         except _TooBig:
             found.problems.append(_bomb(file_name, "giải nén ra quá lớn"))
             return found
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
-            found.problems.append(
-                error(
-                    "file_unreadable", f"Tệp «{file_name}» bị hỏng, không mở được. Lưu lại tệp bằng Excel rồi gửi lại."
-                )
-            )
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            OSError,
+            EOFError,
+            zlib.error,
+            RuntimeError,
+            NotImplementedError,
+        ):
+            # RuntimeError: an encrypted part; NotImplementedError: a compression Python cannot inflate (deflate64)
+            found.problems.append(_unreadable(file_name))
             return found
     if found.problems:
         return found
@@ -141,8 +170,10 @@ def inspect(data: bytes, file_name: str) -> Container:
         for content in parts.values():
             if _may_declare(content):
                 fromstring(content, forbid_dtd=True)  # refuses DTDs and entity declarations (billion laughs)
-        _formulas_and_states(parts, found)
-    except (DefusedXmlException, ValueError, SyntaxError):
+        _formulas_and_states(parts, found, file_name)
+    except SyntaxError:  # XML that does not parse (ParseError): a damaged part
+        found.problems.append(_unreadable(file_name))
+    except (DefusedXmlException, ValueError):
         found.problems.append(
             error(
                 "xml_forbidden",
@@ -180,7 +211,7 @@ def _bomb(file_name: str, why: str) -> Finding:
     )
 
 
-def _formulas_and_states(parts: dict[str, bytes], found: Container) -> None:
+def _formulas_and_states(parts: dict[str, bytes], found: Container, file_name: str) -> None:
     workbook = parts.get("xl/workbook.xml")
     rels = parts.get("xl/_rels/workbook.xml.rels")
     if workbook is None or rels is None:
@@ -194,17 +225,45 @@ def _formulas_and_states(parts: dict[str, bytes], found: Container) -> None:
         rel.get("Id"): posixpath.normpath(posixpath.join("xl", rel.get("Target", "")))
         for rel in fromstring(rels, forbid_dtd=True).iter(f"{_PKG_REL}Relationship")
     }
-    for sheet in book.iter(f"{_MAIN}sheet"):
+    sheets = list(book.iter(f"{_MAIN}sheet"))
+    if len(sheets) > MAX_SHEETS:
+        found.problems.append(_bomb(file_name, f"có {fmt_number(len(sheets))} trang tính"))
+        return
+    # A part is parsed once, however many sheets name it.
+    cells_of: dict[str, tuple[dict[str, bool], dict[str, str]]] = {}
+    for sheet in sheets:
         name = sheet.get("name", "")
         if sheet.get("state") in ("hidden", "veryHidden"):
             found.hidden_sheets.add(name)
-        xml = parts.get(targets.get(sheet.get(f"{_REL}id"), "").lstrip("/"))
-        if xml is None or not any(tag in xml for tag in (b"<f>", b"<f ", b":f>", b":f ")):
-            continue  # no formula element (data validations' <formula1> are not cells)
-        cells = {}
-        for cell in fromstring(xml, forbid_dtd=True).iter(f"{_MAIN}c"):
-            if cell.find(f"{_MAIN}f") is not None:
-                value = cell.find(f"{_MAIN}v")
-                cells[cell.get("r", "")] = value is not None and (value.text or "") != ""
-        if cells:
-            found.formulas[name] = cells
+        path = targets.get(sheet.get(f"{_REL}id"), "").lstrip("/")
+        if path in cells_of:
+            found.repeated += len(parts.get(path) or b"")
+        else:
+            cells_of[path] = _special_cells(parts.get(path))
+        formulas, errors = cells_of[path]
+        if formulas:
+            found.formulas[name] = formulas
+        if errors:
+            found.errors[name] = errors
+
+
+def _special_cells(xml: bytes | None) -> tuple[dict[str, bool], dict[str, str]]:
+    """A sheet part's formula cells (ref -> whether a cached value is stored) and error cells (ref -> the error).
+
+    Most parts have neither, and a byte search proves it without parsing (data validations'
+    <formula1> are not cells; an error cell is written t="e")."""
+    if xml is None:
+        return {}, {}
+    has_formula = any(tag in xml for tag in (b"<f>", b"<f ", b":f>", b":f "))
+    has_error = b't="e"' in xml or b"t='e'" in xml
+    if not (has_formula or has_error):
+        return {}, {}
+    formulas: dict[str, bool] = {}
+    errors: dict[str, str] = {}
+    for cell in fromstring(xml, forbid_dtd=True).iter(f"{_MAIN}c"):
+        value = cell.find(f"{_MAIN}v")
+        if has_formula and cell.find(f"{_MAIN}f") is not None:
+            formulas[cell.get("r", "")] = value is not None and (value.text or "") != ""
+        if cell.get("t") == "e":
+            errors[cell.get("r", "")] = ((value.text if value is not None else None) or "#N/A").strip()[:20]
+    return formulas, errors

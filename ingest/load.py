@@ -12,9 +12,10 @@ the identical file again changes nothing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -24,8 +25,8 @@ import duckdb
 import pyarrow as pa
 
 from ingest.context import CheckContext
-from ingest.findings import error
-from ingest.read import RawReturn, read_return
+from ingest.findings import Finding, error
+from ingest.read import RawReturn, read_return, unreadable
 from ingest.registry import resolve_targets
 from ingest.validate import CheckResult, CheckSettings, check_return
 from reporting.numbers import fmt_number
@@ -34,6 +35,7 @@ from reporting.rollup import refresh_quarters
 from reporting.units import UnitTree
 
 Action = Literal["loaded", "replaced", "unchanged", "rejected"]
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Incoming:
     name: str
     data: bytes
     received_at: datetime | None = None
+    # Why the file could not even be taken out of its upload (a zip entry encrypted, damaged or too large):
+    # it is recorded as rejected with this finding, and ``data`` is what was kept of it for the archive.
+    problem: Finding | None = None
 
     @cached_property
     def sha256(self) -> str:
@@ -122,7 +127,7 @@ def _checked(
 ) -> Iterator[tuple[int, CheckResult]]:
     """Each file's index and check result, in period order; an accepted return is remembered for the
     checks of the later ones (its opening stock follows the earlier one's closing)."""
-    raws = [read_return(f.data, f.name) for f in files]
+    raws = [_read(f) for f in files]
     seen: dict[tuple[str, str], str] = {}
     for i in _processing_order(raws):
         result = check_return(raws[i], ctx, settings)
@@ -130,6 +135,17 @@ def _checked(
         if result.status != "rejected":
             ctx.remember(result.unit_code, result.period, result.values)
         yield i, result
+
+
+def _read(incoming: Incoming) -> RawReturn:
+    """``read_return``, or the problem that kept the file from being read; never raises."""
+    if incoming.problem is not None:
+        return RawReturn(incoming.name, problems=[incoming.problem])
+    try:
+        return read_return(incoming.data, incoming.name)
+    except Exception as exc:  # read_return catches what it knows; nothing else may cost the batch
+        _log.exception("reading %s failed", incoming.name)
+        return RawReturn(incoming.name, problems=[unreadable(incoming.name, exc)])
 
 
 def check_files(ctx: CheckContext, files: list[Incoming], settings: CheckSettings | None = None) -> list[CheckResult]:
@@ -198,15 +214,12 @@ def load_files(
     def commit_group() -> None:
         if not waiting:
             return
-        con.execute("begin transaction")
+        items = [(i, files[i], relatives[i], result) for i, result in waiting]
         try:
-            stored = _store_group(con, [(i, files[i], relatives[i], result) for i, result in waiting], loaded_by)
-            if any(o.action in ("loaded", "replaced") and _bounds_a_year(o.result.period) for _, o in stored):
-                resolve_targets(con)  # percent targets follow the opening stock, known only at a year's bounds
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+            stored = _store_committed(con, items, loaded_by)
+        except Exception:  # which file? Each alone: the one that cannot be stored is recorded as such
+            _log.exception("storing a group of %d files failed; storing them one by one", len(items))
+            stored = [pair for item in items for pair in _store_alone(con, item, loaded_by)]
         for i, outcome in stored:
             outcomes[i] = outcome
             if on_outcome is not None:
@@ -260,6 +273,42 @@ def _refuse_outside_scope(
         con.execute("rollback")
         raise
     return LoadOutcome(incoming, result, "rejected")
+
+
+def _store_committed(
+    con: duckdb.DuckDBPyConnection, items: list[tuple[int, Incoming, Path, CheckResult]], loaded_by: str
+) -> list[tuple[int, LoadOutcome]]:
+    """``_store_group`` in a transaction of its own: committed whole, or rolled back whole and raised."""
+    con.execute("begin transaction")
+    try:
+        stored = _store_group(con, items, loaded_by)
+        if any(o.action in ("loaded", "replaced") and _bounds_a_year(o.result.period) for _, o in stored):
+            resolve_targets(con)  # percent targets follow the opening stock, known only at a year's bounds
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return stored
+
+
+def _store_alone(
+    con: duckdb.DuckDBPyConnection, item: tuple[int, Incoming, Path, CheckResult], loaded_by: str
+) -> list[tuple[int, LoadOutcome]]:
+    """One file in its own transaction; a file that cannot be stored is recorded as rejected with a finding
+    saying so, and its figures are not stored. Raises only when even that record cannot be written (the
+    store itself is failing: nothing is lost, the original is archived and the batch can be sent again)."""
+    try:
+        return _store_committed(con, [item], loaded_by)
+    except Exception as exc:
+        _log.exception("storing %s failed", item[1].name)
+        i, incoming, relative, result = item
+        finding = unreadable(incoming.name, exc)
+        failed = replace(result, findings=[*result.findings, finding], values={}, branches={}, openable=False)
+        try:
+            return _store_committed(con, [(i, incoming, relative, failed)], loaded_by)
+        except Exception:  # perhaps what it says it is: recorded without unit, period and version
+            anonymous = replace(failed, unit_code=None, period=None, period_text=None, template_version=None)
+            return _store_committed(con, [(i, incoming, relative, anonymous)], loaded_by)
 
 
 def _store_group(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineWorkbook
 
 from ingest import layout
 from ingest.container import OLE_MAGIC, ZIP_MAGIC, Container, inspect
@@ -50,6 +50,8 @@ class RawReturn:
         """False when the file is not a return at all; the problems say why."""
         return not any(p.rule in UNREADABLE_RULES for p in self.problems)
 
+
+MAX_MERGED = 1000  # merged ranges looked at on a sheet (the template has a few)
 
 UNREADABLE_RULES = frozenset(
     {"file_empty", "file_not_excel", "file_unreadable", "not_a_return", "zip_bomb", "macro", "external_links",
@@ -108,20 +110,35 @@ def read_return(data: bytes, file_name: str) -> RawReturn:
                         )
                     )
                 raw.unit_cells.update(found)
-    except (CalamineError, ValueError, OSError) as exc:
-        raw.problems.append(
-            error(
-                "file_unreadable",
-                f"Không đọc được tệp «{file_name}» ({type(exc).__name__}). Mở tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại.",
-            )
-        )
+    except Exception as exc:  # CalamineError, ValueError, OSError, and whatever a crafted file finds
+        raw.problems.append(unreadable(file_name, exc))
     return raw
+
+
+def unreadable(file_name: str, exc: BaseException) -> Finding:
+    """The finding for a file that could not be read (or checked, or stored) at all: one file's problem, never
+    the batch's. The exception's type is named for whoever looks into it."""
+    return error(
+        "file_unreadable",
+        f"Không đọc được tệp «{file_name}» ({type(exc).__name__}). Mở tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại.",
+    )
 
 
 def _rows(raw: RawReturn, book: CalamineWorkbook, sheet_name: str) -> list[list[object]]:
     sheet = book.get_sheet_by_name(sheet_name)
     if sheet.merged_cell_ranges:
-        raw.merged[sheet_name] = list(sheet.merged_cell_ranges)
+        ranges = list(sheet.merged_cell_ranges)
+        if len(ranges) > MAX_MERGED:  # a return's template merges a few titles; each range costs the checks
+            raw.problems.append(
+                error(
+                    "too_many_merged",
+                    f"Trang có {fmt_number(len(ranges))} vùng gộp ô; chỉ xét {fmt_number(MAX_MERGED)} vùng đầu. Bỏ gộp "
+                    "ô (Trang đầu > Gộp và căn giữa) ở các vùng không cần, hoặc tải lại mẫu và nhập lại số liệu.",
+                    sheet_name,
+                )
+            )
+            ranges = ranges[:MAX_MERGED]
+        raw.merged[sheet_name] = ranges
     rows = sheet.to_python(skip_empty_area=False, nrows=layout.MAX_ROWS + 1)
     if len(rows) > layout.MAX_ROWS:
         raw.problems.append(

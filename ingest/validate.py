@@ -8,6 +8,9 @@ and the unit corrects its own file.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,7 +20,7 @@ from ingest.context import CheckContext
 from ingest.findings import Finding, error, warning
 from ingest.layout import INFO_SHEET, cell_ref
 from ingest.period_label import label_mismatch
-from ingest.read import RawCell, RawReturn
+from ingest.read import RawCell, RawReturn, unreadable
 from reporting import settings
 from reporting.catalog import BY_CODE, MEETING_RATINGS, SHEETS, TEMPLATE_VERSION, Metric, sheets_for
 from reporting.numbers import NumberTextError, fmt_number, fmt_percent, fmt_value, parse_number
@@ -40,6 +43,14 @@ PROBATIONARY_IN = ("admitted", "readmitted")
 # one found unworthy is struck off.
 PROBATIONARY_OUT = ("deceased", "struck_off", "resigned", "transfer_out")
 MIN_BRANCH_MEMBERS = 3  # Charter: a branch has at least 3 official members (DOMAIN.md §7)
+# No count of a commune-level committee or of one of its branches comes near this (the largest have a few
+# thousand members): a figure above it is a typing slip, and refusing it keeps every sum, score and
+# formatted figure downstream finite and exact (a float holds whole numbers exactly to 2**53).
+COUNT_CEILING = 100_000
+# The highest figure each metric may have: the catalog's maximum (percents: 100), else the ceiling above.
+# Read once per cell where the float is made: NaN and ±INF fail the range test and take the slow path.
+_HIGHEST = {code: COUNT_CEILING if m.maximum is None else m.maximum for code, m in BY_CODE.items()}
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,13 +99,22 @@ class CheckResult:
         }
 
 
-def _json_number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
+def _json_number(value: float) -> int | float | None:
+    """A figure for JSON: whole numbers as integers; never NaN or Infinity (not JSON; the checks refuse them)."""
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def check_return(raw: RawReturn, ctx: CheckContext, settings: CheckSettings | None = None) -> CheckResult:
-    """Check one return read by ``read_return``. Never raises on bad content."""
-    return _Checker(raw, ctx, settings or CheckSettings()).run()
+    """Check one return read by ``read_return``. Never raises: whatever a check trips over in a file
+    becomes a finding on that file ("không đọc được"), and the rest of the batch goes on."""
+    try:
+        return _Checker(raw, ctx, settings or CheckSettings()).run()
+    except Exception as exc:  # one file never costs the others
+        _log.exception("checking %s failed", raw.file_name)
+        return CheckResult(raw.file_name, None, None, [*raw.problems, unreadable(raw.file_name, exc)], openable=False)
 
 
 class _Checker:
@@ -142,7 +162,8 @@ class _Checker:
             self.branches,
             self.period_text,
             template_version,
-            openable=self.raw.readable,
+            # openpyxl marks up only what it can open quickly: a return inflates to ~100 KiB
+            openable=self.raw.readable and self.raw.container.markup_ok,
         )
 
     def _ok(self, *codes: str, owner: str | None = None) -> bool:
@@ -158,8 +179,10 @@ class _Checker:
     def _identity(self) -> int | None:
         version_cell = self._info("template_version")
         version = None
-        if version_cell is not None and isinstance(version_cell.value, (int, float)):
-            version = int(version_cell.value)
+        value = version_cell.value if version_cell is not None else None
+        # A whole number of a plausible size (a bool, NaN, INF or 1e300 there is no version; int() would raise)
+        if type(value) in (int, float) and 0 <= value < 10_000 and float(value).is_integer():
+            version = int(value)
         if version != TEMPLATE_VERSION:
             self.findings.append(
                 error(
@@ -328,11 +351,26 @@ class _Checker:
                         name,
                     )
                 )
-        if not box.formulas and not self.raw.merged:
-            return  # no formula and no merged range anywhere: nothing to look for cell by cell
-        for cell in self._input_cells():
+        if not box.formulas and not self.raw.merged and not box.errors:
+            return  # no formula, error value or merged range anywhere: nothing to look for cell by cell
+        cells = self._input_cells()
+        merged = self._merged_over(cells) if self.raw.merged else {}
+        for cell in cells:
             cached = box.formulas.get(cell.sheet, {}).get(cell.ref)
-            if cached is not None and (box.never_calculated or not cached):
+            failed = box.errors.get(cell.sheet, {}).get(cell.ref)
+            if failed is not None:
+                # calamine reads an error value as a blank: without this it would pass for "not reported"
+                self.findings.append(
+                    error(
+                        "cell_error",
+                        f"Ô có giá trị lỗi «{failed}» thay vì số liệu (thường do công thức chia cho 0 hoặc tham chiếu "
+                        "sai). Nhập thẳng con số vào ô (để trống nếu không có số liệu) rồi gửi lại.",
+                        cell.sheet,
+                        cell.ref,
+                    )
+                )
+                self.unusable.add((cell.sheet, cell.ref))
+            elif cached is not None and (box.never_calculated or not cached):
                 self.findings.append(
                     error(
                         "formula_uncalculated",
@@ -352,19 +390,34 @@ class _Checker:
                         cell.ref,
                     )
                 )
-            for (r1, c1), (r2, c2) in self.raw.merged.get(cell.sheet, ()):
-                if r1 <= _row(cell.ref) <= r2 and c1 <= _col(cell.ref) <= c2:
-                    span = f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}"
-                    self.findings.append(
-                        error(
-                            "merged_input",
-                            f"Ô nằm trong vùng gộp ô {span}. Bỏ gộp ô (Trang đầu > Gộp và căn giữa) rồi nhập số liệu "
-                            "vào từng ô.",
-                            cell.sheet,
-                            cell.ref,
-                        )
+            span = merged.get((cell.sheet, cell.ref))
+            if span is not None:
+                self.findings.append(
+                    error(
+                        "merged_input",
+                        f"Ô nằm trong vùng gộp ô {span}. Bỏ gộp ô (Trang đầu > Gộp và căn giữa) rồi nhập số liệu "
+                        "vào từng ô.",
+                        cell.sheet,
+                        cell.ref,
                     )
-                    break
+                )
+
+    def _merged_over(self, cells: list[RawCell]) -> dict[tuple[str, str], str]:
+        """(sheet, cell) -> the first merged range over it ("D6:D7"). Each range looks up only the rows it spans
+        (a crafted sheet of 100,000 ranges took 13 s cell by cell, range by range)."""
+        rows: dict[str, dict[int, list[tuple[int, RawCell]]]] = {}
+        for cell in cells:
+            if cell.sheet in self.raw.merged:
+                rows.setdefault(cell.sheet, {}).setdefault(_row(cell.ref), []).append((_col(cell.ref), cell))
+        found: dict[tuple[str, str], str] = {}
+        for sheet, by_row in rows.items():
+            numbers = sorted(by_row)
+            for (r1, c1), (r2, c2) in self.raw.merged[sheet]:
+                for r in numbers[bisect_left(numbers, r1) : bisect_right(numbers, r2)]:
+                    for c, cell in by_row[r]:
+                        if c1 <= c <= c2 and (sheet, cell.ref) not in found:
+                            found[(sheet, cell.ref)] = f"{cell_ref(r1, c1)}:{cell_ref(r2, c2)}"
+        return found
 
     # --- numbers --------------------------------------------------------
 
@@ -375,8 +428,7 @@ class _Checker:
         if (
             type(value) in (int, float)
             and not self.unusable
-            and metric.minimum <= value
-            and (metric.maximum is None or value <= metric.maximum)
+            and metric.minimum <= value <= _HIGHEST[metric.code]  # False for NaN and ±INF
             and (not metric.whole or float(value).is_integer())
         ):
             return float(value)
@@ -388,7 +440,7 @@ class _Checker:
                     error("required_missing", f"Chưa nhập «{what}». Chỉ tiêu này bắt buộc.", cell.sheet, cell.ref)
                 )
             return None
-        shown = clean_text(value) if isinstance(value, str) else value
+        shown = _quoted(value)
         if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
             self.findings.append(
                 error(
@@ -412,17 +464,40 @@ class _Checker:
                 )
             )
             return None
+        if not math.isfinite(number):
+            what_it_is = "không xác định (NaN)" if number != number else "vô cực (INF)"
+            self.findings.append(
+                error(
+                    "not_a_number",
+                    f"«{what}» là giá trị {what_it_is}, không phải là số (tệp không do Excel lưu, hoặc ô bị hỏng). "
+                    "Nhập lại con số vào ô, để trống nếu không có số liệu.",
+                    cell.sheet,
+                    cell.ref,
+                )
+            )
+            return None
         if number < metric.minimum:
             self.findings.append(
-                error("negative", f"«{what}» là số âm ({fmt_value(number)}). Nhập số không âm.", cell.sheet, cell.ref)
+                error("negative", f"«{what}» là số âm ({_shown(number)}). Nhập số không âm.", cell.sheet, cell.ref)
             )
             return None
         if metric.whole and not number.is_integer():
             self.findings.append(
                 error(
                     "not_whole",
-                    f"«{what}» là {fmt_value(number)}, không phải số nguyên. Số người, số lượt, số buổi phải là "
+                    f"«{what}» là {_shown(number)}, không phải số nguyên. Số người, số lượt, số buổi phải là "
                     "số nguyên; nếu đã gõ dấu phẩy phân cách hàng nghìn, thay bằng dấu chấm (1.234).",
+                    cell.sheet,
+                    cell.ref,
+                )
+            )
+            return None
+        if metric.maximum is None and number > COUNT_CEILING:
+            self.findings.append(
+                error(
+                    "out_of_range",
+                    f"«{what}» là {_shown(number)}, lớn hơn mọi số liệu có thể có của một đảng bộ cấp xã (không quá "
+                    f"{fmt_number(COUNT_CEILING)}). Kiểm tra lại (có thể gõ thừa chữ số) rồi nhập đúng số liệu.",
                     cell.sheet,
                     cell.ref,
                 )
@@ -432,7 +507,7 @@ class _Checker:
             self.findings.append(
                 error(
                     "out_of_range",
-                    f"«{what}» là {fmt_value(number)}, vượt quá {fmt_value(metric.maximum)}. "
+                    f"«{what}» là {_shown(number)}, vượt quá {fmt_value(metric.maximum)}. "
                     f"Tỷ lệ phần trăm nhập từ {fmt_value(metric.minimum)} đến {fmt_value(metric.maximum)}.",
                     cell.sheet,
                     cell.ref,
@@ -896,7 +971,7 @@ class _Checker:
                 warning,
                 "unusual_peers",
                 f"«{BY_CODE[found.metric].label}» là {fmt_value(found.value)}, khác xa các đơn vị cùng quy mô trong "
-                f"{self.period.label} (với số đảng viên như đơn vị, thường {_span(round(found.low), round(found.high))}). "
+                f"{self.period.label} (với số đảng viên như đơn vị, thường {_span(_whole(found.low), _whole(found.high))}). "
                 "Kiểm tra lại; nếu số liệu đúng, ghi chú lý do khi gửi báo cáo.",
                 found.metric,
             )
@@ -944,15 +1019,40 @@ def _span(low: float, high: float) -> str:
     return fmt_value(low) if low == high else f"{fmt_value(low)}–{fmt_value(high)}"
 
 
+_INVISIBLE = dict.fromkeys([*range(0x20), 0x7F], None)
+
+
+def _quoted(value: object) -> str:
+    """A cell's text inside a message: cleaned, without control characters (not allowed in a workbook's XML,
+    invisible anyway), and cut short (a cell may hold 32,767 characters)."""
+    text = clean_text(value).translate(_INVISIBLE) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _whole(value: float) -> float:
+    """``round`` that never raises (a figure stored before the checks bounded them may be NaN or INF)."""
+    return float(round(value)) if math.isfinite(value) else value
+
+
+def _shown(number: float) -> str:
+    """A figure in a message: in full, or its size when writing it out would take a line of zeros."""
+    if abs(number) < 1e15:
+        return fmt_value(number)
+    return f"một số có {fmt_number(math.floor(math.log10(abs(number))) + 1)} chữ số"
+
+
 def _as_number(value: object) -> float | None:
-    """A cell's number: numeric cells as they are, text in Vietnamese notation; None otherwise (TRUE is no count)."""
+    """A cell's number: numeric cells as they are, text in Vietnamese notation; None otherwise (TRUE is no count).
+
+    May be NaN or ±INF (the caller refuses them); never raises (a 40-digit text overflows Decimal's context,
+    an integer beyond a float's range overflows ``float``)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
     try:
+        if isinstance(value, (int, float)):
+            return float(value)
         return float(parse_number(str(value)))
-    except NumberTextError:
+    except (NumberTextError, ArithmeticError, ValueError):  # OverflowError and InvalidOperation are ArithmeticError
         return None
 
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ingest.annotate import annotate, annotated_name
+from ingest.load import Incoming
 from ingest.publish import read_only
 from ingest.uploads import UploadError, expand
 from reporting.numbers import fmt_number
@@ -52,6 +53,8 @@ if may_upload:
                 files.extend(expand(upload.name, upload.getvalue()))
             except UploadError as exc:
                 st.error(plain(exc))  # names the clerk's files
+            except Exception:  # never the others' loss: the file itself is archived and checked
+                files.append(Incoming(upload.name, upload.getvalue()))
         progress = st.progress(0.0, text="Đang kiểm tra…")
         done = []
 
@@ -62,7 +65,7 @@ if may_upload:
                 text=f"Đã xử lý {fmt_number(len(done))}/{fmt_number(len(files))} tệp: {plain(outcome.incoming.name)}",
             )
 
-        for outcome in data.load(files, on_outcome=advance) if files else []:
+        for number, outcome in enumerate(data.load(files, on_outcome=advance) if files else []):
             with st.expander(
                 f"{plain(outcome.incoming.name)}: {widgets.OUTCOME_LABEL[outcome.action]}",
                 expanded=outcome.action == "rejected",
@@ -75,7 +78,7 @@ if may_upload:
                         "Tải tệp đã đánh dấu lỗi để gửi lại đơn vị",
                         data=annotate(outcome.incoming.data, outcome.result.findings, openable=outcome.result.openable),
                         file_name=annotated_name(outcome.incoming.name),
-                        key=f"annotated_{outcome.incoming.sha256}",
+                        key=f"annotated_{number}_{outcome.incoming.sha256}",  # the same file twice in a zip
                         icon=":material/download:",
                     )
 
