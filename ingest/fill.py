@@ -14,6 +14,7 @@ from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
 
+from ingest.excel_safe import put
 from ingest.read import RawCell, RawReturn, read_return
 from ingest.tables import TableError
 from reporting.catalog import BY_CODE
@@ -79,4 +80,4 @@ def plan_fill(cells: RawReturn, payload: dict) -> list[tuple[RawCell, object]]:
 
 def apply_fill(book: Workbook, plan: list[tuple[RawCell, object]]) -> None:
     for cell, value in plan:
-        book[cell.sheet][cell.ref] = value
+        put(book[cell.sheet][cell.ref], value)  # a "=…" text stays text

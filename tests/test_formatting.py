@@ -425,7 +425,12 @@ def test_report_tables_read_as_the_pages():
         }
     )
     admissions = pd.DataFrame({"name": ["Xã A"], "admitted": [0], "target": [0], "pct_of_target": [None]})
-    b = SimpleNamespace(period=parse("2026-Q3"), by_child=by_child, admissions=admissions)
+    from reporting.dashboard import ReturnCoverage
+
+    every = ReturnCoverage(2, 2)  # every return in: the totals rows read "Cộng"
+    b = SimpleNamespace(
+        period=parse("2026-Q3"), by_child=by_child, admissions=admissions, year_returns=every, quarter_returns=every
+    )
     document = docx.Document()
     report._admissions_table(document, b)
     report._discipline_table(document, b)

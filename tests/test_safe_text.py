@@ -423,3 +423,35 @@ def test_a_clerks_file_name_on_the_upload_page(demo_copy, demo_store):
     assert not at.exception, at.exception
     assert [e.label for e in at.expander if e.label.startswith(plain(name))]
     assert_literal(at, name)
+
+
+def test_chart_labels_escape_html_from_a_unit_name():
+    """Plotly reads <b> and <a href> in labels and hovers: a unit name is shown as the text it is."""
+    import pandas as pd
+
+    from ui import charts
+
+    name = 'Xã <a href="http://x.invalid">bấm</a> & <b>B</b>'
+    df = pd.DataFrame({"code": ["X1"], "name": [name], "admitted": [1.0], "inspect": [2.0]})
+    fig = charts.bars_by_unit(df, {"inspect": "Kiểm tra"}, "Tiêu đề", "Lượt")
+    label = fig.data[0].y[0]
+    assert "<a" not in label and "<b>" not in label
+    assert label == 'Xã &lt;a href="http://x.invalid"&gt;bấm&lt;/a&gt; &amp; &lt;b&gt;B&lt;/b&gt;'
+
+
+def test_fill_writes_text_that_looks_like_a_formula_as_text():
+    """`ingest fill` puts values.json strings through the same safe cell writer: "=1+2" stays text."""
+    from types import SimpleNamespace
+
+    from openpyxl import Workbook
+
+    from ingest.fill import apply_fill
+
+    book = Workbook()
+    book.active.title = "Đảng viên"
+    apply_fill(
+        book,
+        [(SimpleNamespace(sheet="Đảng viên", ref="D6"), "\x01=1+2"), (SimpleNamespace(sheet="Đảng viên", ref="D7"), 7)],
+    )
+    cell = book["Đảng viên"]["D6"]
+    assert cell.data_type == "s" and cell.value == "=1+2" and book["Đảng viên"]["D7"].value == 7

@@ -13,3 +13,4 @@ def test_hardened_streamlit_config():
     assert config["server"]["fileWatcherType"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["disableDataExport"] is True  # its CSV would carry formulas from data

@@ -11,6 +11,8 @@ Vietnamese separators.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -97,6 +99,12 @@ def _whole_ticks(fig: go.Figure) -> None:
             update(range=[0, 1])
 
 
+def _names(names: pd.Series) -> list[str]:
+    """Unit names as Plotly shows them: its labels and hovers read a subset of HTML (<b>, <a href>),
+    so a name is escaped and always reads as the text it is."""
+    return [html.escape(str(name), quote=False) for name in names]
+
+
 def _height(rows: int) -> int:
     return max(260, 70 + 26 * rows)
 
@@ -110,7 +118,7 @@ def progress_bars(df: pd.DataFrame, title: str, pace_pct: float | None) -> go.Fi
     fig = go.Figure(
         go.Bar(
             x=df["pct_of_target"],
-            y=df["name"],
+            y=_names(df["name"]),
             orientation="h",
             marker_color=colors,
             customdata=[list(row) for row in zip(df["code"], *texts, strict=True)],
@@ -138,7 +146,7 @@ def bars_by_unit(df: pd.DataFrame, series: dict[str, str], title: str, axis: str
         fig.add_trace(
             go.Bar(
                 x=values,
-                y=df["name"],
+                y=_names(df["name"]),
                 name=label,
                 orientation="h",
                 marker_color=color,
@@ -159,7 +167,7 @@ def rating_shares(df: pd.DataFrame, title: str) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=df[f"{code}_pct"],
-                y=df["name"],
+                y=_names(df["name"]),
                 name=label,
                 orientation="h",
                 marker_color=RATING_COLORS[code],
