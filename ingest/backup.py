@@ -56,9 +56,11 @@ def backup(
     if not read_only:
         con.execute("checkpoint")
     database = con.execute("select current_database()").fetchone()[0]
-    con.execute(f"attach '{(target / STORE_NAME).as_posix()}' as backup_copy (read_write)")
+    quoted_path = (target / STORE_NAME).as_posix().replace("'", "''")
+    quoted_db = database.replace('"', '""')  # a store named «h7-demo.duckdb» is database "h7-demo"
+    con.execute(f"attach '{quoted_path}' as backup_copy (read_write)")
     try:
-        con.execute(f"copy from database {database} to backup_copy")
+        con.execute(f'copy from database "{quoted_db}" to backup_copy')
     except duckdb.Error as exc:
         log("backup_failed", str(exc)[:500])
         raise BackupError(f"Không sao lưu được: {exc}") from exc

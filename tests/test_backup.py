@@ -54,3 +54,15 @@ def test_restore_refuses_a_tampered_archive(store, make_return, tmp_path, capsys
     tampered.write_bytes(b"changed")
     assert main(["restore", str(tmp_path / "bk"), "--force"]) == 1
     assert "bị thiếu hoặc đã bị sửa; không khôi phục" in capsys.readouterr().err
+
+
+def test_backup_of_a_store_whose_name_needs_quoting(tmp_path, monkeypatch, capsys):
+    """A store file named «h7-demo.duckdb» is the database "h7-demo": the copy quotes it."""
+    from reporting import db as store_db
+
+    path = tmp_path / "tỉnh-demo.duckdb"
+    monkeypatch.setenv("RETURNS_DB", str(path))
+    monkeypatch.delenv("RETURNS_ARCHIVE", raising=False)
+    store_db.connect(path).close()
+    assert main(["backup", str(tmp_path / "bk")]) == 0
+    assert (tmp_path / "bk").is_dir()
