@@ -16,12 +16,11 @@ from io import BytesIO
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from ingest.excel_safe import landscape_fit_width, put
+from ingest.excel_safe import landscape_fit_width, printable, put
 from ingest.findings import SEVERITY_LABEL, Finding
 
 SHEET = "Lỗi cần sửa"
@@ -78,8 +77,8 @@ def _marked(data: bytes, findings: list[Finding]) -> bytes:
         for ws in book.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
-                    if isinstance(cell.value, str):
-                        cell.value = ILLEGAL_CHARACTERS_RE.sub("", cell.value)
+                    if isinstance(cell.value, str) and cell.data_type == "s":
+                        put(cell, cell.value)  # dropped first, then never a formula (\x01=1+2 stays text)
         return _saved(book)
 
 
@@ -108,8 +107,8 @@ def _saved(book: Workbook) -> bytes:
 
 def _printable(finding: Finding) -> Finding:
     """The finding with characters a workbook's XML cannot hold dropped (the message may quote a cell)."""
-    message = ILLEGAL_CHARACTERS_RE.sub("", finding.message)
-    sheet = ILLEGAL_CHARACTERS_RE.sub("", finding.sheet) if finding.sheet else finding.sheet
+    message = printable(finding.message)
+    sheet = printable(finding.sheet) if finding.sheet else finding.sheet
     return replace(finding, message=message, sheet=sheet)
 
 

@@ -7,6 +7,7 @@ against Q1 before either is stored.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -90,7 +91,9 @@ class CheckContext:
                 f"{label} của {self.tree.get(s.predecessor).name if s.predecessor in self.tree else s.predecessor}"
             )
         exact = all(s.share == 1 for s in sources)
-        return Carried("; ".join(labels), {k: float(round(v)) for k, v in total.items()}, exact=exact)
+        # a figure stored before the checks refused non-finite numbers is left out, never rounded
+        finite = {k: float(round(v)) for k, v in total.items() if math.isfinite(v)}
+        return Carried("; ".join(labels), finite, exact=exact)
 
     def _stocks_on(self, unit_code: str, start: date) -> tuple[str, dict[str, float]] | None:
         """Label and closing stocks of the unit's return that ends the day before ``start``."""

@@ -33,7 +33,7 @@ def parse_number(text: str) -> Decimal:
         raise NumberTextError(text)
     try:
         return parse_decimal(cleaned, locale=LOCALE, strict=True)
-    except NumberFormatError as exc:
+    except (NumberFormatError, ArithmeticError) as exc:  # 40 digits: decimal.InvalidOperation
         raise NumberTextError(text) from exc
 
 
@@ -105,7 +105,8 @@ def fmt_signed(value: float | int | Decimal | None, decimals: int = 0) -> str:
 
 def fmt_percent(value: float | None, decimals: int = 1) -> str:
     """72.5 (already in percent) -> "72,5%"; missing -> "–"."""
-    return MISSING if is_missing(value) else f"{fmt_number(value, decimals)}%"
+    text = fmt_number(value, decimals)
+    return MISSING if text == MISSING else f"{text}%"  # infinity too: "–", never "–%"
 
 
 def share_pct(part: float | None, whole: float | None) -> float | None:

@@ -151,3 +151,9 @@ def test_arithmetic_noise_rounds_as_the_figure_computed_by_hand():
     assert mean != 92.15 and fmt_number(mean, 1) == "92,2" and fmt_percent(mean) == "92,2%"
     assert fmt_numbers([mean, 0.1 + 0.2], 1) == ["92,2", "0,3"]
     assert fmt_number(2.675, 2) == "2,68" and fmt_number(-0.05, 1) == "-0,1" and fmt_number(-0.04, 1) == "0,0"
+
+
+def test_infinite_and_overlong_numbers_never_raise():
+    assert fmt_percent(float("inf")) == fmt_percent(float("-inf")) == "–"
+    with pytest.raises(NumberTextError):
+        parse_number(".".join(["123"] * 14))  # 42 digits grouped: Babel's strict check overflowed
