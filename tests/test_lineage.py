@@ -310,11 +310,11 @@ def test_lagging_judges_admissions_on_the_days_a_unit_was_active(history):
         "(60% của tiến độ 50% theo thời gian hoạt động từ 01/01/2025 đến 30/06/2025)"
     )
     assert "Chưa nộp báo cáo Quý I/2025 (hạn 15/04/2025)" in reported["B"].reasons
-    # On today's units N1 carries A1 and A2: active the whole year, 4 of their 16 (25%) is behind.
+    # On today's units N1 carries A1 and A2 and is active the whole year; its own returns of the
+    # second half are not in, so part of its admissions is unknown: it is flagged for those returns,
+    # not judged on a pace it may yet have met (4 of 16 from its predecessors alone).
     today = {lag.unit_code: lag for lag in lagging_units(con, tree, "T", year, TODAY, history="today")}
-    assert admissions(today["N1"]) == (
-        "Đến 31/12/2025 kết nạp 4/16 đảng viên (25,0% kế hoạch năm), dưới ngưỡng 60% (60% của tiến độ 100% cả năm)"
-    )
+    assert "admissions" not in today["N1"].kinds and today["N1"].kinds[0] == "missing"
     assert paces(con, ["N1"], year, TODAY, "today")["N1"].whole
     as_reported = paces(con, ["N1", "A1", "D", "T"], year, TODAY, "reported")
     assert {code: p.share for code, p in as_reported.items()} == pytest.approx({"N1": 0.5, "A1": 0.5, "D": 0.5, "T": 1})
