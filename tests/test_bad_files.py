@@ -328,7 +328,8 @@ CORPUS: tuple[Kind, ...] = (
          "Tệp «xml_damaged.xlsx» bị hỏng, không mở được. Lưu lại tệp bằng Excel rồi gửi lại."),
 )  # fmt: skip
 
-# Kinds whose files come from test_rules.py and test_roundtrip.py (the same checks, one table here).
+# Kinds whose files come from test_rules.py, test_checks_more.py and test_roundtrip.py (the same
+# checks, one table here).
 ELSEWHERE = {
     "decimal in a count (1,5)": "not_whole",
     "negative number": "negative",
@@ -357,12 +358,19 @@ ELSEWHERE = {
     "rule 6: violations > inspections (warning)": "violation_le_inspections",
     "rule 7: expulsion ≠ expelled (warning)": "expulsion_match",
     "year end: excellent share, disciplined rating (warnings)": "excellent_share",
+    "probationary at the end above what the flows allow": "probationary_flow_max",
+    "probationary at the end below what the flows leave": "probationary_flow_min",
+    "probationary at the end below this period's admissions": "probationary_below_admitted",
+    "new members left within the period (warning)": "probationary_admitted_left",
+    "upper-committee attendance above the branch's meetings": "upper_attended_max",
+    "a branch below the Charter's 3 members (warning)": "branch_below_three",
+    "a count far above what is usual (warning)": "implausible_count",
 }
 
 
 def test_the_corpus_has_at_least_forty_kinds():
     # +1: the same unit and period twice in a batch; +2: zip bundles that cannot be opened at all (below)
-    assert len(CORPUS) + len(UPLOADS) + len(ELSEWHERE) + 3 == 80
+    assert len(CORPUS) + len(UPLOADS) + len(ELSEWHERE) + 3 == 87
 
 
 @pytest.fixture
@@ -853,3 +861,13 @@ def test_a_crafted_workbook_is_checked_in_bounded_time(store, good):
         assert result.status in (status, "warnings"), (count, result.findings)
     box = inspect(many_sheets_one_part(good, 90), "x.xlsx")
     assert len(box.formulas) == 90 and not box.markup_ok  # 90 sheets that openpyxl would each parse: listed only
+
+
+def test_the_readme_table_lists_every_kind():
+    """README's table of bad input is this corpus: every kind is named there."""
+    readme = (db.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### The kinds of bad input covered", 1)[1].split("\n## ", 1)[0]
+    missing = [k.name for k in CORPUS if f"`{k.name}`" not in table]
+    missing += [u.name for u in UPLOADS if f"`{u.name}`" not in table]
+    missing += [name for name in ELSEWHERE if f"| {name} |" not in table]
+    assert not missing, f"add these kinds to the README table: {missing}"
