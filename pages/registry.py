@@ -7,6 +7,7 @@ The work itself is in ui/registry_edit.py; this page draws the editors.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from ingest.registry import LINEAGE_LABELS, TARGET_LABELS, UNIT_LABELS, RegistryError
@@ -94,7 +95,10 @@ with lineage_tab:
     # The share as text in Vietnamese notation ("0,6"; a number column would show "0.60"); the registry
     # checks read it as typed: "0,6", "60%", empty for 1.
     lineage = edit.lineage_frame(tree)
-    lineage = lineage.assign(share=[fmt_value(s) for s in lineage["share"]])
+    # (text even with no rows: an empty float column cannot be edited as text)
+    lineage = lineage.assign(
+        share=pd.Series([fmt_value(s) for s in lineage["share"]], index=lineage.index, dtype=object)
+    )
     edited_lineage = st.data_editor(
         lineage,
         key="registry_lineage",
