@@ -114,7 +114,7 @@ def _inspect(data: bytes, file_name: str) -> Container:
         return found
     with archive:
         if len(infos) > MAX_ENTRIES:
-            found.problems.append(_bomb(file_name, f"có {fmt_number(len(infos))} thành phần"))
+            found.problems.append(bomb(file_name, f"có {fmt_number(len(infos))} thành phần"))
             return found
         names = {i.filename for i in infos}
         if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -150,7 +150,7 @@ def _inspect(data: bytes, file_name: str) -> Container:
                 if info.filename.endswith((".xml", ".rels")):
                     parts[info.filename] = content
         except _TooBig:
-            found.problems.append(_bomb(file_name, "giải nén ra quá lớn"))
+            found.problems.append(bomb(file_name, "giải nén ra quá lớn"))
             return found
         except (
             zipfile.BadZipFile,
@@ -203,7 +203,8 @@ def _other_format(file_name: str, *, binary: bool) -> Finding:
     )
 
 
-def _bomb(file_name: str, why: str) -> Finding:
+def bomb(file_name: str, why: str) -> Finding:
+    """The refusal of a file that inflates (or counts) far beyond any return."""
     return error(
         "zip_bomb",
         f"Tệp «{file_name}» {why}, không phải một báo cáo bình thường (báo cáo chỉ vài chục KB). "
@@ -227,7 +228,7 @@ def _formulas_and_states(parts: dict[str, bytes], found: Container, file_name: s
     }
     sheets = list(book.iter(f"{_MAIN}sheet"))
     if len(sheets) > MAX_SHEETS:
-        found.problems.append(_bomb(file_name, f"có {fmt_number(len(sheets))} trang tính"))
+        found.problems.append(bomb(file_name, f"có {fmt_number(len(sheets))} trang tính"))
         return
     # A part is parsed once, however many sheets name it.
     cells_of: dict[str, tuple[dict[str, bool], dict[str, str]]] = {}

@@ -13,7 +13,7 @@ import io
 import zipfile
 from pathlib import PurePosixPath
 
-from ingest.container import OLE_MAGIC, ZIP_MAGIC
+from ingest.container import OLE_MAGIC, ZIP_MAGIC, bomb
 from ingest.findings import Finding, error
 from ingest.load import Incoming
 from reporting.numbers import fmt_number
@@ -128,11 +128,7 @@ def _not_inflated(name: str, bundle_name: str, exc: BaseException) -> Finding:
 
 
 def _too_big(name: str) -> Finding:
-    return error(
-        "zip_bomb",
-        f"Tệp «{name}» trong tệp nén giải nén ra quá lớn, không phải một báo cáo bình thường (báo cáo chỉ vài chục "
-        "KB). Gửi lại đúng tệp báo cáo đã lưu bằng Excel.",
-    )
+    return bomb(name, "trong tệp nén giải nén ra quá lớn")
 
 
 def _past_budget(name: str, bundle_name: str) -> Finding:
