@@ -167,9 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             lines += [
                 "",
                 "`branches_without_thematic_rows` counts from the branch rows: it is what the roll-up behind "
-                "`branches_without_thematic` is tested against, and the lagging list's path for a span that cuts a "
-                "quarter. No dashboard view has such a span (every view is whole quarters); it counts in the target "
-                "all the same.",
+                "`branches_without_thematic` is tested against; the lagging list judges whole quarters only, so no "
+                "page reads it. It counts in the target all the same.",
             ]
             target = TARGETS["query_p95_ms"][scale.name]
             verdicts.append(
