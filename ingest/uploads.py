@@ -32,10 +32,16 @@ class UploadError(ValueError):
     """An upload that cannot be opened; the message is Vietnamese."""
 
 
+# The parts that make a zip one spreadsheet rather than a bundle of returns: an .xlsx/.xlsm, an .xlsb
+# and an .ods. The last two are refused by the container check (with "save as .xlsx"), as one file,
+# archived like every file; taken for a bundle they were refused as "no Excel file" and not kept.
+_WORKBOOK_PARTS = frozenset({"xl/workbook.xml", "xl/workbook.bin", "content.xml"})
+
+
 def _is_workbook(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "xl/workbook.xml" in archive.namelist()
+            return not _WORKBOOK_PARTS.isdisjoint(archive.namelist())
     except Exception:  # BadZipFile, a name that is not UTF-8, a damaged directory: not a workbook
         return False
 

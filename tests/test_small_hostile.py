@@ -256,3 +256,14 @@ def test_through_the_upload_page_an_old_template_is_refused(demo_copy):
         ).fetchone()[0]
         == 1
     )
+
+
+def test_an_ods_or_xlsb_uploaded_directly_is_one_file_refused_and_kept(store, make_return):
+    """Uploaded as is (even named .xlsx), an .ods or .xlsb is one workbook to check, not a bundle: it is
+    refused with "save as .xlsx" and archived, never lost as "no Excel file in the archive"."""
+    from ingest.uploads import expand
+
+    xlsx = make_return(payload()).read_bytes()
+    for data in (as_ods(xlsx), xlsb_like()):
+        (incoming,) = expand("bao-cao.xlsx", data)
+        assert incoming.data == data
