@@ -267,3 +267,16 @@ def test_an_ods_or_xlsb_uploaded_directly_is_one_file_refused_and_kept(store, ma
     for data in (as_ods(xlsx), xlsb_like()):
         (incoming,) = expand("bao-cao.xlsx", data)
         assert incoming.data == data
+
+
+def test_a_megabyte_of_text_in_a_count_is_named_for_what_it_is(store, make_return, capsys):
+    """1 MB of repeated text in a count is "not a number" (quoted short), not a "zip bomb", and the
+    message does not carry the megabyte."""
+
+    def edit(book):
+        book["Kiểm tra, giám sát"]["D4"] = "mười " * 200_000
+
+    code, (result,) = _cli_check(make_return(payload(), edit=edit), capsys)
+    assert code == 1 and [f["rule"] for f in result["findings"]] == ["not_a_number"]
+    message = result["findings"][0]["message"]
+    assert message.startswith("Trang «Kiểm tra, giám sát», ô D4: «mười mười") and len(message) < 400
