@@ -312,11 +312,17 @@ def lagging_units(
     statuses = {q: unit_statuses(con, tree, q, today, settings.due_days) for q in quarters_in(span) if q.start <= today}
     # Admissions are judged only on a complete year to date: a unit missing a return due by the
     # judged end has an unknown part of its admissions (it is flagged for the return instead).
+    # A return of an earlier quarter of the year that is still missing is named too (a Q3 view of a
+    # commune whose Q1 return was rejected says so: it is why its admissions are not judged).
     unknown = set()
+    earlier: dict[Period, list[UnitStatus]] = {}
     for q in returns_in_year(span.year, "quarter"):
         if q.end > end:
             break
-        for status in statuses.get(q) or unit_statuses(con, tree, q, today, settings.due_days):
+        found = statuses.get(q)
+        if found is None:
+            found = earlier[q] = unit_statuses(con, tree, q, today, settings.due_days)
+        for status in found:
             if status.state not in ("accepted", "warnings"):
                 unknown.update(code for code, _ in _answering(tree, status, lags, history))
     for row in inputs.itertuples(index=False):
@@ -336,9 +342,11 @@ def lagging_units(
                 row.weak_meetings / row.regular_meetings,
             )
     _judge_thematic(con, tree, unit_code, span, end, lags, statuses, settings, history)
-    for q, found in statuses.items():
+    for q, found in [*earlier.items(), *statuses.items()]:
         due = due_date(q, settings.due_days)
         for status in found:
+            if q in earlier and status.state in ("accepted", "warnings"):
+                continue  # an earlier quarter is named only while its return is still not in
             for code, whose in _answering(tree, status, lags, history):
                 lag = lags.get(code)
                 if lag is None:

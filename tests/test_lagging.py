@@ -31,6 +31,7 @@ from reporting.lagging import (
 from reporting.periods import parse, quarter, view_span
 from reporting.submissions import due_date
 from reporting.units import UnitTree
+from tests.conftest import DEMO_AS_OF
 
 ISSUE_DAY = date(2026, 12, 2)  # the day the issue was observed
 YEAR_START = date(2026, 1, 1)
@@ -258,3 +259,18 @@ def test_thresholds_stay_configurable(issue_demo):
     strict = lagging_units(con, tree, "MS", parse("2026"), ISSUE_DAY, LagSettings(pace_ratio=0.9))
     normal = lagging_units(con, tree, "MS", parse("2026"), ISSUE_DAY)
     assert sum("admissions" in lag.kinds for lag in strict) > sum("admissions" in lag.kinds for lag in normal)
+
+
+def test_an_earlier_quarter_still_missing_is_named_in_a_quarter_view(demo_copy):
+    """A Q3 view of a commune whose Q1 return was rejected: not judged on admissions (part of them is
+    unknown), and told why — not dropped from the list."""
+    con = db.connect(demo_copy)
+    con.execute(
+        "update submissions set status = 'rejected' where unit_code = 'X11' and period_start = '2026-01-01'"
+    )
+    tree = UnitTree.from_db(con)
+    lags = {lag.unit_code: lag for lag in lagging_units(con, tree, "MS", parse("2026-Q3"), DEMO_AS_OF)}
+    assert "admissions" not in lags["X11"].kinds
+    assert "Báo cáo Quý I/2026 bị từ chối, chưa gửi lại bản đúng" in lags["X11"].reasons
+    assert lags["X11"].kinds[0] == "rejected"
+    con.close()
