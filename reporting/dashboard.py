@@ -468,28 +468,45 @@ def kpis(
             return None
         return f["members_closing"] - f["members_opening"]
 
-    statuses = {
-        key: _statuses(con, tree, unit, p, today, history)
-        for key, p in {"now": span, "ytd": ytd(span), "before": last_year, "before_ytd": ytd(last_year)}.items()
-    }
+    spans = {"now": span, "ytd": ytd(span), "before": last_year, "before_ytd": ytd(last_year)}
+    statuses = {key: _statuses(con, tree, unit, p, today, history) for key, p in spans.items()}
 
     def on_time(key: str) -> tuple[int, int]:
         return sum(s.state in ("accepted", "warnings") and not s.late for s in statuses[key]), len(statuses[key])
 
-    # A comparison with last year is made only when every return due in both spans is in: a late
-    # return would otherwise read as a fall. The cards say how many returns their figures cover.
+    # A comparison with last year is made only for a span that has ended and whose returns, and last
+    # year's, are all in: a late return, or a quarter still open, would otherwise read as a fall. The
+    # cards say how many returns their figures cover.
     cover = {key: ReturnCoverage.of(found) for key, found in statuses.items()}
+    ended = span.end < today
+    # as reported, a unit that did not exist through both spans (a commune closed on 30/06/2025, one
+    # formed on 1/7) is not compared: its half year would read as a fall (on today's units a commune
+    # carries its predecessors through both)
+    node = tree.get(unit)
+    whole = (
+        history == "today"
+        or node is None
+        or all(node.active_during(p.start, p.end) for p in (ytd(span), ytd(last_year)))
+    )
+    comparable = ended and whole
 
     def compared(key: str, previous: float | None) -> float | None:
-        return (
-            previous if cover[key].complete and cover[f"before_{key}" if key != "now" else "before"].complete else None
-        )
+        before = "before" if key == "now" else f"before_{key}"
+        return previous if comparable and cover[key].complete and cover[before].complete else None
 
     def covered(key: str, note: str = "") -> str:
         c = cover[key]
-        if c.complete:
+        if ended and not whole:
             return note
-        gap = f"Theo {c.words}; chưa so sánh với cùng kỳ" if c.received else f"Chưa nhận báo cáo nào ({c.words})"
+        if not ended:
+            last = max((q.end for q in _quarters(spans[key], today)), default=None)
+            upto = f"số liệu đến {last:%d/%m/%Y}" if last else "chưa có quý nào kết thúc"
+            gap = f"Kỳ chưa kết thúc: {upto}" + ("" if c.complete else f" ({c.words})")
+            gap += "; chưa so sánh với cùng kỳ"
+        elif c.complete:
+            return note
+        else:
+            gap = f"Theo {c.words}; chưa so sánh với cùng kỳ" if c.received else f"Chưa nhận báo cáo nào ({c.words})"
         return f"{note}. {gap}" if note else gap
 
     admitted = now_ytd.get("admitted")
@@ -522,8 +539,12 @@ def kpis(
             note=covered("now")),
         Kpi("good_meetings", "Buổi sinh hoạt chi bộ xếp loại Tốt", good_share(now),
             compared("now", good_share(before)), percent=True, note=covered("now")),
-        Kpi("on_time", "Báo cáo nộp đúng hạn", float(received), float(received_before) if expected_before else None,
-            note=f"trên {fmt_number(expected)} báo cáo phải nộp" if expected else "Chưa đến hạn nộp"),
+        # counts compare only over the same number of returns due, in a span that has ended
+        Kpi("on_time", "Báo cáo nộp đúng hạn", float(received),
+            float(received_before) if comparable and expected and expected_before == expected else None,
+            note=f"trên {fmt_number(expected)} báo cáo phải nộp"
+            + ("" if ended or not expected else " (các quý đã kết thúc)")
+            if expected else ("Không có báo cáo phải nộp trong kỳ" if ended else "Chưa đến hạn nộp")),
     ]  # fmt: skip
 
 

@@ -294,3 +294,23 @@ def test_a_closed_commune_owes_meetings_only_for_the_months_it_existed(con):
     assert (reported["missed_regular"] == expected).all()
     issues = dashboard.meeting_issues(con, "MS", span, tree, "reported", DEMO_AS_OF).set_index("code")
     assert issues.loc[closed.code, "missed_regular"] == (expected > 0).sum() < len(reported)
+
+
+@pytest.mark.parametrize(
+    ("unit", "span", "history"),
+    [("MS", "2026-Q4", "today"), ("X02", "2026", "today"), ("C01", "2025-Q3", "reported")],
+)
+def test_cards_do_not_compare_what_is_not_comparable(con, unit, span, history):
+    """A span still open (Q4, the year, on 23/11), or a unit that did not exist through both spans (a
+    commune closed on 30/06/2025), gets no change against last year: its part would read as a fall."""
+    tree = UnitTree.from_db(con)
+    cards = dashboard.kpis(con, tree, unit, parse(span), DEMO_AS_OF, history)
+    assert all(card.previous is None for card in cards)
+    if unit != "C01":
+        assert all("chưa so sánh với cùng kỳ" in card.note for card in cards if card.key != "on_time")
+
+
+def test_cards_compare_a_finished_span_with_every_return_in(con):
+    tree = UnitTree.from_db(con)
+    cards = {c.key: c for c in dashboard.kpis(con, tree, "MS", parse("2025-Q3"), DEMO_AS_OF, "today")}
+    assert cards["admissions"].previous is not None and cards["inspections"].previous is not None
