@@ -324,7 +324,8 @@ def authenticate(
                     f"{minutes} phút. Nếu nhiều người dùng chung địa chỉ này, liên hệ quản trị."
                 )
             raise SignInError(
-                f"Tài khoản này đã đăng nhập sai {len(account_failed)} lần liên tiếp; vui lòng thử lại sau "
+                f"Tài khoản này đã đăng nhập sai {len(account_failed)} lần trong "
+                f"{settings.sign_in_wait_minutes} phút qua; vui lòng thử lại sau "
                 f"{minutes} phút hoặc liên hệ quản trị để đặt lại mật khẩu."
             )
     row = con.execute("select password_hash, active from users where username = $u", {"u": name}).fetchone()

@@ -181,9 +181,16 @@ def _estimate_note(b: Briefing) -> str:
     )
 
 
-def _own_label(b: Briefing) -> str:
-    cover = b.quarter_returns
-    return "Cộng" if cover.complete else f"Cộng ({cover.received}/{cover.due} đơn vị đã báo cáo)"
+def _own_label(b: Briefing, from_january: bool = False) -> str:
+    """ "Cộng", or what the totals cover while returns are missing: the quarter's units, and for the
+    admissions sheet (from 1 January beside the quarter's movements) the year's returns too."""
+    quarter, year = b.quarter_returns, b.year_returns
+    parts = [] if quarter.complete else [f"{fmt_number(quarter.received)}/{fmt_number(quarter.due)} đơn vị đã báo cáo"]
+    if from_january and not year.complete:
+        parts.insert(0, f"từ đầu năm {year.words}")
+        if parts[1:]:
+            parts[1] = f"trong quý {parts[1]}"
+    return f"Cộng ({'; '.join(parts)})" if parts else "Cộng"
 
 
 def _sheets(b: Briefing) -> list[tuple[str, str, list[Column], pd.DataFrame, bool]]:
@@ -242,9 +249,10 @@ def build_appendix(b: Briefing) -> bytes:
     """The appendix as .xlsx bytes: one sheet per summary table."""
     book = Workbook()
     book.remove(book.active)
-    own, own_label = _own(b), _own_label(b)
+    own = _own(b)
     for name, subtitle, columns, rows, totals in _sheets(b):
         ws = book.create_sheet(name)
+        own_label = _own_label(b, from_january=any(c.key == "target" for c in columns))
         if b.unit.reports and totals and not any(c.key in BRANCH_CODES for c in columns):
             # a commune's branches report none of these figures: the sheet is the commune's own row
             rows, totals = pd.DataFrame([{**own, "name": b.unit.name}]), False

@@ -30,6 +30,12 @@ def _no_return(b: Briefing) -> str:
     return f"Chưa nhận được báo cáo {quarter_words(b)} năm {b.period.year} nên chưa có số liệu."
 
 
+def _reported(figures: dict[str, float], codes: list[str]) -> bool:
+    """Whether any of a section's figures was reported: a section left blank says "chưa có số liệu",
+    never "không có" (a blank cell is not a 0)."""
+    return any(code in figures for code in codes)
+
+
 def in_quarter(b: Briefing) -> str:
     """ "Trong quý III", or "Trong quý III (theo báo cáo của 22/24 đơn vị)" while returns are missing."""
     cover = b.quarter_returns
@@ -63,6 +69,8 @@ def admissions(b: Briefing) -> str:
         first += f", đạt {fmt_percent(100 * ytd / b.target)} kế hoạch năm ({n(b.target)} đảng viên)"
     if _none_in(b):
         first += f"; chưa nhận được báo cáo {quarter_words(b)}"
+    elif "admitted" not in b.quarter:
+        first += f"; chưa có số liệu kết nạp {quarter_words(b)}"
     elif ytd and in_quarter:
         first += f"; riêng {quarter_words(b)} kết nạp {n(in_quarter)} đảng viên"
     elif ytd:
@@ -74,6 +82,9 @@ def movements(b: Briefing) -> str:
     if _none_in(b):
         return " ".join(filter(None, [_no_return(b), membership(b)]))
     q = b.quarter
+    if not _reported(q, ["readmitted", "transfer_in", *MOVEMENT_OUT]):
+        sentence = f"{in_quarter(b)}, chưa có số liệu biến động đảng viên ngoài kết nạp mới."
+        return " ".join(filter(None, [sentence, membership(b)]))
     gained = {"kết nạp lại": q.get("readmitted", 0), "chuyển đến": q.get("transfer_in", 0)}
     lost = {
         label.lower() if label != "Xin ra khỏi Đảng" else "xin ra khỏi Đảng": q.get(code, 0)
@@ -122,9 +133,12 @@ def membership(b: Briefing) -> str:
         sentence = f"{on}, chưa nhận được báo cáo; "
     if members.carried_units:
         as_of = f" (đến ngày {members.carried_as_of:%d/%m/%Y})" if members.carried_as_of else ""
+        who = f"{n(silent)} đơn vị chưa nộp báo cáo{whose}"
+        if members.carried_units < silent:  # a unit with no earlier return adds nothing: say so
+            who += f", trong đó {n(silent - members.carried_units)} đơn vị chưa có số liệu kỳ trước"
         sentence += (
-            f"cộng số đảng viên theo báo cáo gần nhất{as_of} của {n(members.carried_units)} đơn vị chưa nộp "
-            f"báo cáo{whose}, ước tính toàn Đảng bộ có khoảng {n(members.estimate)} đảng viên."
+            f"cộng số đảng viên theo báo cáo gần nhất{as_of} của {who}, ước tính toàn Đảng bộ có khoảng "
+            f"{n(members.estimate)} đảng viên."
         )
     else:
         sentence += f"{n(silent)} đơn vị chưa nộp báo cáo{whose} chưa có số liệu kỳ trước để ước tính."
@@ -149,6 +163,8 @@ def inspections(b: Briefing) -> str:
         "kiểm tra khi có dấu hiệu vi phạm": ("inspect_signs_org", "inspect_signs_member"),
         "giám sát chuyên đề": ("supervise_org", "supervise_member"),
     }
+    if not _reported(q, [code for pair in kinds.values() for code in pair]):
+        return f"{in_quarter(b)}, chưa có số liệu kiểm tra, giám sát."
     done = []
     for label, (org, member) in kinds.items():
         o, m = q.get(org, 0), q.get(member, 0)
@@ -165,7 +181,7 @@ def inspections(b: Briefing) -> str:
             f" Qua kiểm tra, kết luận {n(violations)} lượt có vi phạm "
             f"({fmt_percent(100 * violations / inspected)} số lượt kiểm tra)."
         )
-    elif inspected:
+    elif inspected and _reported(q, ["violation_org", "violation_member"]):
         sentence += " Qua kiểm tra, không có trường hợp nào bị kết luận vi phạm."
     return sentence
 
@@ -174,6 +190,8 @@ def discipline(b: Briefing) -> str:
     if _none_in(b):
         return _no_return(b)
     q = b.quarter
+    if not _reported(q, list(DISCIPLINE_FORMS)):
+        return f"{in_quarter(b)}, chưa có số liệu thi hành kỷ luật."
     members = {label.lower(): q.get(c, 0) for c, label in DISCIPLINE_FORMS.items() if c.startswith("disc_member")}
     orgs = {label.lower(): q.get(c, 0) for c, label in DISCIPLINE_FORMS.items() if c.startswith("disc_org")}
     parts = []

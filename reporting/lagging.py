@@ -230,16 +230,19 @@ def _pct(value: float) -> str:
 
 
 def _count(value: float) -> str:
-    """A count that a split may have made fractional (today's units take a share of a split unit)."""
-    return fmt_number(value, 0 if fmt_number(value, 1).endswith(",0") else 1)
+    """A count, whole as on every table (a split's share can make it fractional on today's units)."""
+    return fmt_number(value)
 
 
 def admissions_reason(admitted: float, target: int, expected: Pace, pace_ratio: float) -> str:
     """ "Đến 30/06/2026 kết nạp 2/12 đảng viên (16,7% kế hoạch năm), dưới ngưỡng 30% (60% của tiến độ
     50% sau 2 quý)"."""
+    share, threshold = 100 * admitted / target, 100 * expected.share * pace_ratio
+    # a share that reads as its threshold at one decimal (44,96% under 45%) is written with two
+    shown = fmt_percent(share, 2 if fmt_number(share, 1) == fmt_number(threshold, 1) else 1)
     return (
         f"Đến {expected.end:%d/%m/%Y} kết nạp {_count(admitted)}/{fmt_number(target)} đảng viên "
-        f"({fmt_percent(100 * admitted / target)} kế hoạch năm), dưới ngưỡng {_pct(100 * expected.share * pace_ratio)} "
+        f"({shown} kế hoạch năm), dưới ngưỡng {_pct(threshold)} "
         f"({_pct(100 * pace_ratio)} của tiến độ {_pct(100 * expected.share)} {expected.words})"
     )
 

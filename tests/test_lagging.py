@@ -274,3 +274,11 @@ def test_an_earlier_quarter_still_missing_is_named_in_a_quarter_view(demo_copy):
     assert "Báo cáo Quý I/2026 bị từ chối, chưa gửi lại bản đúng" in lags["X11"].reasons
     assert lags["X11"].kinds[0] == "rejected"
     con.close()
+
+
+def test_a_share_that_reads_as_its_threshold_shows_why_it_is_under():
+    """44,96% under a 45% threshold reads "44,96%", not "45,0% … dưới ngưỡng 45%"."""
+    from reporting.lagging import Pace
+
+    reason = admissions_reason(44.96, 100, Pace(0.75, date(2026, 9, 30), date(2026, 1, 1), date(2026, 9, 30)), 0.6)
+    assert "(44,96% kế hoạch năm), dưới ngưỡng 45%" in reason and "kết nạp 45/100" in reason

@@ -51,10 +51,10 @@ def test_an_account_that_never_failed_is_not_told_it_failed(store, clerk, kind):
 def test_an_account_that_failed_is_told_how_often(store, clerk):
     attempts = users.MemoryAttempts()
     for i in range(6):
-        with pytest.raises(users.SignInError, match="không đúng" if i < 5 else "sai 5 lần liên tiếp"):
+        with pytest.raises(users.SignInError, match="không đúng" if i < 5 else "sai 5 lần trong 15 phút qua"):
             users.authenticate(store, attempts, "can.bo", "sai", now=NOW + timedelta(seconds=i), settings=LIMITS)
     # Trying again while waiting is one more failure, and the count says so.
-    with pytest.raises(users.SignInError, match="Tài khoản này đã đăng nhập sai 6 lần liên tiếp"):
+    with pytest.raises(users.SignInError, match="Tài khoản này đã đăng nhập sai 6 lần trong 15 phút qua"):
         users.authenticate(store, attempts, "can.bo", PASSWORD, now=NOW + timedelta(seconds=10), settings=LIMITS)
 
 

@@ -216,7 +216,7 @@ def quarterly_trend(df: pd.DataFrame, series: dict[str, str], title: str, axis: 
                     f"theo báo cáo đã nhận {fmt_number(value)})"
                 )
             elif incomplete[i]:
-                line += f" (theo báo cáo của {covers[i]})"
+                line += f" ({covers[i]})"
             values.append(shown)
             hover.append(line)
         common = {"x": df["label"], "y": values, "name": label, "hovertext": hover,
