@@ -72,11 +72,9 @@ Column = tuple[str, str]  # (Vietnamese header, kind: "count", "percent", "decim
 # Decimals and suffix of each kind: the same on every page, table, chart, text and download
 # ("20,0%" in a table where a sentence says "20,0%"; rates per 1.000 with 2 decimals).
 DECIMALS = {"count": (0, ""), "percent": (1, "%"), "progress": (1, "%"), "decimal": (2, "")}
-# Once the limit above which tables were sent with printf formats ("72.5%": the browser's decimal
-# point) instead of a Styler. Every table now reads in Vietnamese notation whatever its size: a Styler
-# on 3,300 rows of 8 figures costs about 0.3 s (pandas' Styler; the text itself 30 ms), and no page
-# draws one that large (the 10,000-row versions table has plain counts only, so no Styler).
-STYLED_ROWS = 500
+# Every table reads in Vietnamese notation whatever its size (no printf formats, which write the
+# browser's decimal point): a Styler on 3,300 rows of 8 figures costs about 0.3 s, and no page draws one
+# that large (the 10,000-row versions table has plain counts only, so it needs no Styler).
 
 
 def _display(values: pd.Series, decimals: int, suffix: str):
