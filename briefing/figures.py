@@ -82,6 +82,6 @@ def gather(
         statuses=statuses,
         lags=lagging.lagging_units(con, tree, unit_code, period, today, history=history),
         branches_without_thematic=int(meetings["no_thematic"].sum()),
-        stocks=dashboard.stock_coverage(con, unit_code, period, history),
+        stocks=dashboard.stock_coverage(con, unit_code, period, history, today),
         year_returns=dashboard.return_coverage(con, tree, unit_code, dashboard.ytd(period), today, history),
     )

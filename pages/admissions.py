@@ -73,9 +73,11 @@ if "members_opening" in figs and "members_closing" in figs:
     if estimated:
         st.caption(
             f"Cuối kỳ: {closing.words}. Theo báo cáo đã nhận: đầu kỳ {fmt_number(figs['members_opening'])}, "
-            f"cuối kỳ {fmt_number(figs['members_closing'])}; số đầu kỳ và cuối kỳ ước tính cộng thêm số cuối kỳ "
-            f"gần nhất của {fmt_number(closing.due - closing.reported_units)} đơn vị chưa nộp "
-            f"({fmt_number(closing.carried)} đảng viên). Các cột biến động là của các đơn vị đã báo cáo."
+            f"cuối kỳ {fmt_number(figs['members_closing'])}. Số đầu kỳ và cuối kỳ của biểu đồ là ước tính "
+            f"({fmt_number(opening.estimate)} và {fmt_number(closing.estimate)}): đơn vị chưa báo cáo số đầu kỳ "
+            f"hoặc cuối kỳ được tính theo số cuối kỳ gần nhất đã báo cáo (cuối kỳ: "
+            f"{fmt_number(closing.carried)} đảng viên của {fmt_number(closing.carried_units)} đơn vị). "
+            "Các cột biến động là của các báo cáo đã nhận."
         )
 else:
     st.info("Chưa đủ số đầu kỳ và cuối kỳ để dựng biểu đồ biến động.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from reporting.catalog import ORG_TYPES
 from reporting.dashboard import indicator_history
+from reporting.numbers import fmt_number
 from reporting.periods import quarter
 from ui import data, filters, nav, widgets
 from ui.format import fmt_date, fmt_datetimes
@@ -50,9 +51,16 @@ if not unit.is_branch and len(children):
         flagged = {
             lag.unit_code: "; ".join(lag.reasons) for lag in data.lagging_units(unit.code, sel.span, sel.history)
         }
+        # not flagged: no return (or no closing stock at the span's closing date), or some of the
+        # span's returns only (its figures cover part of the span)
         silent = (children["units_due"] > 0) & (children["units_reported"] == 0)
-        status = children["code"].map(flagged)
-        status = status.fillna(silent.map({True: "Chưa nộp báo cáo", False: "Bình thường"}))
+        short = (children["returns_received"] > 0) & (children["returns_received"] < children["returns_due"])
+        unflagged = silent.map({True: "Chưa nộp báo cáo", False: "Bình thường"}).mask(
+            short,
+            [f"Chưa nộp đủ báo cáo ({fmt_number(r)}/{fmt_number(d)})"
+             for r, d in zip(children["returns_received"], children["returns_due"], strict=True)],
+        )  # fmt: skip
+        status = children["code"].map(flagged).fillna(unflagged)
         children = children.assign(status=status)
         columns = {
             "members_closing": ("Đảng viên cuối kỳ", "count"),

@@ -8,7 +8,7 @@ functions serve the briefing, so the two always agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
@@ -87,7 +87,11 @@ def figures_by_child(
 ) -> pd.DataFrame:
     """One row per child unit (code, name, org_type) with a column per metric: NaN where the child
     reported nothing (never 0), and for a child holding reporting units ``units_due`` and
-    ``units_reported`` (of the units owing the closing stock, how many sent a return in the span)."""
+    ``units_reported`` (of the units owing the closing stock, how many gave it at the span's
+    effective closing date, ``closing_date``), ``returns_due`` and ``returns_received`` (of the
+    returns due for the span's quarters ended by today, how many are in: a child with 2 of 3 has
+    figures for six months of a nine-month span)."""
+    today = today or date.today()
     kids = children(con, unit, span, history, today)
     codes = kids["code"].tolist()
     long = queries.run(
@@ -96,11 +100,27 @@ def figures_by_child(
     )  # fmt: skip
     wide = long.pivot_table(index="group_code", columns="metric", values="value", aggfunc="first")
     out = kids.merge(wide, left_on="code", right_index=True, how="left")
-    cover = queries.run(con, "dashboard/stock_coverage", groups=codes, start=span.start, end=span.end, history=history)
+    cover = queries.run(
+        con, "dashboard/stock_coverage", groups=codes, start=span.start, end=span.end,
+        as_of=closing_date(span, today), history=history,
+    )  # fmt: skip
     cover = cover[cover["metric"] == "members_closing"].set_index("group_code")
     out["units_due"] = out["code"].map(cover["units_due"]).astype("Float64").astype(float)
     out["units_reported"] = out["code"].map(cover["units_reported"]).astype("Float64").astype(float)
+    returns = queries.run(
+        con, "dashboard/return_coverage", groups=codes, start=span.start, end=span.end, today=today, history=history
+    ).set_index("group_code")
+    out["returns_due"] = out["code"].map(returns["returns_due"]).astype("Float64").astype(float)
+    out["returns_received"] = out["code"].map(returns["returns_received"]).astype("Float64").astype(float)
     return out
+
+
+def closing_date(span: Period, today: date) -> date:
+    """The span's effective closing date: its end, or the end of the last quarter ended by ``today``
+    when that is earlier (the 30/09 of a year still open in November). A closing stock counts as
+    given only from a return that reaches it (dashboard/stock_coverage.sql)."""
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return min(span.end, quarter_start - timedelta(days=1))
 
 
 def target(con: duckdb.DuckDBPyConnection, unit: str, year: int, history: str = DEFAULT_HISTORY) -> int | None:
@@ -257,15 +277,17 @@ def _with_coverage(
 
 @dataclass(frozen=True)
 class Coverage:
-    """Of the reporting units that owe a stock figure for a span, how many gave it; the as-reported
-    sum; and the estimate that carries each silent unit's last reported closing forward."""
+    """Of the reporting units that owe a stock figure for a span, how many gave it (a closing: at the
+    span's effective closing date), their sum, and the estimate that carries each other unit's latest
+    reported closing forward (or, for a commune formed at a merger with none yet, its predecessors')."""
 
     metric: str
     due: int
     reported_units: int
-    value: float | None  # the as-reported sum (what metric_totals gives)
+    value: float | None  # the sum of the units that gave it (metric_totals may also hold earlier
+    # closings of the others, from returns in the span that end before the closing date)
     carried_units: int = 0
-    carried: float | None = None  # the silent units' last closing before the span, times share
+    carried: float | None = None  # the other units' latest closing before the date, times share
     carried_as_of: date | None = None
 
     @property
@@ -289,11 +311,19 @@ def _float(value: object) -> float | None:
 
 
 def stock_coverage(
-    con: duckdb.DuckDBPyConnection, unit: str, span: Period, history: str = DEFAULT_HISTORY
+    con: duckdb.DuckDBPyConnection,
+    unit: str,
+    span: Period,
+    history: str = DEFAULT_HISTORY,
+    today: date | None = None,
 ) -> dict[str, Coverage]:
     """The coverage of the unit's opening and closing stocks over the span (reporting/sql/dashboard/
-    stock_coverage.sql); empty for a branch, whose figures are carried by its commune's return."""
-    df = queries.run(con, "dashboard/stock_coverage", groups=[unit], start=span.start, end=span.end, history=history)
+    stock_coverage.sql), the closing as of the span's effective closing date (``closing_date``);
+    empty for a branch, whose figures are carried by its commune's return."""
+    df = queries.run(
+        con, "dashboard/stock_coverage", groups=[unit], start=span.start, end=span.end,
+        as_of=closing_date(span, today or date.today()), history=history,
+    )  # fmt: skip
     return {
         row.metric: Coverage(
             row.metric, int(row.units_due), int(row.units_reported), _float(row.reported),
@@ -519,9 +549,22 @@ def kpis(
         admissions_note = "Chưa có chỉ tiêu năm" if not goal else ""
     received, expected = on_time("now")
     received_before, expected_before = on_time("before")
-    members = stock_coverage(con, unit, span, history).get("members_closing")
+    members = stock_coverage(con, unit, span, history, today).get("members_closing")
     closing = now.get("members_closing")
-    if members is not None and not members.complete and members.estimate is not None:
+    if (
+        members is not None
+        and not members.complete
+        and members.estimate is not None
+        and fmt_number(closing) == fmt_number(members.estimate)
+    ):
+        # the units that have not given the closing at the span's closing date sent earlier returns in
+        # the span (two quarters of nine months): the as-reported total already holds their last
+        # closing, and is the estimate
+        members_note = (
+            f"Tổng số cuối kỳ: {fmt_number(closing)}, ước tính ({members.words}; "
+            f"gồm số cuối kỳ gần nhất của đơn vị chưa nộp)"
+        )
+    elif members is not None and not members.complete and members.estimate is not None:
         members_note = (
             f"Tổng số cuối kỳ: {fmt_number(closing)} ({members.words}); "
             f"ước tính {fmt_number(members.estimate)} (gồm số cuối kỳ gần nhất của đơn vị chưa nộp)"

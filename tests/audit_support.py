@@ -180,6 +180,9 @@ class Truth:
             self.subs[c] = pd.to_datetime(self.subs[c]).dt.date
         self._by_unit = {code: rows for code, rows in self.obs.groupby("unit_code")}
         self._subtrees = {key: g for key, g in self.map.groupby(["history", "ancestor_code"])}
+        # the registry's successions (old unit → new unit, the share that passed): a commune formed at
+        # the merger whose first return is missing is estimated from its predecessors' closings
+        self.lineage = con.execute("select predecessor_code, successor_code, share from unit_lineage").df()
 
     # --- the tree ---------------------------------------------------------------------------
 
@@ -458,27 +461,65 @@ class Truth:
         sub = self.subtree(code, history)
         return sorted(sub[sub["sends"]]["unit_code"])
 
+    def closing_date(self, span: Span) -> date:
+        """The span's effective closing date: its end, or the last day of the last quarter that has
+        ended by today (30/09 for a year still open in November), when that is earlier."""
+        first_of_quarter = date(self.today.year, (self.today.month - 1) // 3 * 3 + 1, 1)
+        return min(span.end, first_of_quarter - timedelta(days=1))
+
+    def _last_closing(self, unit: str, metric: str, before: date) -> float | None:
+        rows = self._by_unit.get(unit)
+        if rows is None:
+            return None
+        rows = rows[(rows["metric"] == metric) & (rows["period_end"] < before)]
+        return None if rows.empty else float(rows.sort_values("period_end")["value"].iloc[-1])
+
     def coverage(self, code: str, history: str, span: Span, metric: str = "members_closing") -> tuple[int, int, float]:
-        """(reporting units with a return in the span, reporting units active on its last day, the
-        closing membership of the missing ones: each one's last reported closing, carried forward)."""
+        """(reporting units that gave the stock, reporting units that owe it, what the estimate adds
+        to the as-reported figure ``fig``), README "Missing is never zero".
+
+        An opening stock is owed by the reporting units active on the span's first day and given in
+        a return that starts that day; a closing stock is owed by those active on its last day and
+        given in a return that ends on or after the span's closing date (``closing_date``). A unit
+        that did not give it counts, times its share, with its latest closing before the first day
+        (an opening) or the closing date (a closing), or when it has none with the sum of its
+        predecessors' (unit_lineage, times the share that passed); the as-reported figure already
+        holds its figure from a return in the span that does not reach the date, which is taken off.
+        """
+        opening = metric.endswith("_opening")
+        closing_metric = metric.replace("_opening", "_closing")
+        as_of = self.closing_date(span)
+        day = span.start if opening else span.end
+        before = span.start if opening else max(as_of, span.start)
         sub = self.subtree(code, history)
-        due = [r.unit_code for r in sub.itertuples() if r.sends and _active(r.active_from, r.active_to, span.end)]
+        due = [(r.unit_code, r.share) for r in sub.itertuples() if r.sends and _active(r.active_from, r.active_to, day)]
         have = 0
-        carried = 0.0
-        for unit in due:
+        added = 0.0
+        for unit, weight in due:
             rows = self._by_unit.get(unit)
-            in_span = rows is not None and bool(
-                ((rows["period_start"] >= span.start) & (rows["period_end"] <= span.end)).any()
-            )
-            if in_span:
-                have += 1
-                continue
-            if rows is None:
-                continue
-            before = rows[(rows["metric"] == metric) & (rows["period_end"] < span.start)]
-            if len(before):
-                carried += float(before.sort_values("period_end")["value"].iloc[-1])
-        return have, len(due), carried
+            mine = None if rows is None else rows[rows["metric"] == metric]
+            if mine is not None:
+                mine = mine[(mine["period_start"] >= span.start) & (mine["period_end"] <= span.end)]
+            if mine is not None and not mine.empty:
+                given = (mine["period_start"] == span.start).any() if opening else (mine["period_end"] >= as_of).any()
+                if given:
+                    have += 1
+                    continue
+                ordered = mine.sort_values("period_start" if opening else "period_end")["value"]
+                in_figure = float(ordered.iloc[0] if opening else ordered.iloc[-1])
+            else:
+                in_figure = 0.0
+            carried = self._last_closing(unit, closing_metric, before)
+            if carried is None:
+                preds = self.lineage[self.lineage["successor_code"] == unit]
+                found = [
+                    (value, share)
+                    for p, share in zip(preds["predecessor_code"], preds["share"], strict=True)
+                    if (value := self._last_closing(p, closing_metric, before)) is not None
+                ]
+                carried = sum(value * share for value, share in found) if found else None
+            added += weight * ((carried or 0.0) - in_figure)
+        return have, len(due), added
 
 
 def _active(active_from: date | None, active_to: date | None, day: date) -> bool:

@@ -381,10 +381,11 @@ def check_admissions(L, t, shown, unit, history, span):
     if waterfalls:
         w = waterfalls[0]
         _have, _due, carried = t.coverage(unit, history, span)
+        _have, _due, carried_opening = t.coverage(unit, history, span, "members_opening")
         for x, text in zip(w["x"], w.get("text") or [], strict=False):
             if x.startswith("Đầu kỳ"):
                 expected = d("members_opening")
-                expected = expected + carried if "ước tính" in x and not A.missing(expected) else expected
+                expected = expected + carried_opening if "ước tính" in x and not A.missing(expected) else expected
             elif x.startswith("Cuối kỳ"):
                 expected = d("members_closing")
                 expected = expected + carried if "ước tính" in x and not A.missing(expected) else expected

@@ -87,7 +87,7 @@ def _call(path: str, name: str, *args: object) -> object:
     if name == "return_coverage":
         unit, span, history = args
         return dashboard.return_coverage(con, _tree(path), unit, span, today(), history)
-    if name in ("figures_by_child", "admissions_by_child"):
+    if name in ("figures_by_child", "admissions_by_child", "stock_coverage"):
         return getattr(dashboard, name)(con, *args, today())
     return getattr(dashboard, name)(con, *args)
 

@@ -168,24 +168,48 @@ def plain_table(df: pd.DataFrame, headers: dict[str, str], title: str, sel: Sele
 
 
 def coverage_note(per_unit: pd.DataFrame, sel: Selection) -> None:
-    """Under a per-unit chart or table: which units have no figures for the span, so that a total, a
-    short bar or a missing bar is never read as a zero or a fall."""
+    """Under a per-unit chart or table: which units have no figures for the span, and which have
+    figures for part of it only, so that a total, a short bar or a missing bar is never read as a
+    zero or a fall, nor six months as nine."""
+    text = coverage_text(per_unit, sel.label)
+    if text:
+        st.caption(text)
+
+
+def coverage_text(per_unit: pd.DataFrame, label: str) -> str:
+    """The note ``coverage_note`` writes ("" when every unit's figures cover the span).
+
+    Judged on the returns due for the span's ended quarters (``returns_due``, ``returns_received``,
+    dashboard.figures_by_child): none in, "chưa nộp báo cáo"; some, "2/3 báo cáo đã nhận, số liệu
+    chưa đủ kỳ" (its flows are those of two quarters, its closing stock that of the last one sent).
+    Where no quarter of the span has ended, on the units that owe the closing stock and gave it.
+    """
     if "units_due" not in per_unit or per_unit["units_due"].isna().all():
-        return
+        return ""
     due = per_unit["units_due"].fillna(0)
-    silent = per_unit[(due > 0) & (per_unit["units_reported"].fillna(0) == 0)]
-    partial = per_unit[(per_unit["units_reported"] > 0) & (per_unit["units_reported"] < due)]
-    if silent.empty and partial.empty:
-        return
+    given = per_unit["units_reported"].fillna(0)
+    returns_due = per_unit["returns_due"].fillna(0) if "returns_due" in per_unit else pd.Series(0.0, per_unit.index)
+    received = per_unit["returns_received"].fillna(0) if "returns_received" in per_unit else returns_due
+    judged = returns_due > 0  # a quarter of the span has ended: read the returns
+    silent = per_unit[(judged & (received == 0)) | (~judged & (due > 0) & (given == 0))]
+    short = per_unit[judged & (received > 0) & (received < returns_due)]
+    partial = per_unit[(given > 0) & (given < due) & ~per_unit.index.isin([*silent.index, *short.index])]
+    if silent.empty and short.empty and partial.empty:
+        return ""
     parts = []
     if len(silent):
         names = ", ".join(plain(name) for name in silent["name"])
         parts.append(
-            f"Chưa có số liệu {sel.label} của {fmt_number(len(silent))}/{fmt_number(len(per_unit))} đơn vị "
+            f"Chưa có số liệu {label} của {fmt_number(len(silent))}/{fmt_number(len(per_unit))} đơn vị "
             f"(chưa nộp báo cáo): {names}; các ô của đơn vị này để trống «–», không tính là 0"
+        )
+    for row in short.itertuples(index=False):
+        parts.append(
+            f"{plain(row.name)}: {fmt_number(row.returns_received)}/{fmt_number(row.returns_due)} báo cáo đã nhận, "
+            "số liệu chưa đủ kỳ"
         )
     for row in partial.itertuples(index=False):
         parts.append(
             f"{plain(row.name)}: {fmt_number(row.units_reported)}/{fmt_number(row.units_due)} đơn vị trực thuộc đã báo cáo"
         )
-    st.caption(". ".join(parts) + ". Tổng số chỉ gồm các đơn vị đã báo cáo.")
+    return ". ".join(parts) + ". Tổng số chỉ gồm các báo cáo đã nhận."
