@@ -5,6 +5,7 @@ comes from its role; the filters refuse a unit outside its scope.
 """
 
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -14,7 +15,11 @@ from ui.text import plain
 
 started = time.perf_counter()
 
-st.set_page_config(page_title="Công tác xây dựng Đảng", page_icon=":material/flag:", layout="wide")
+# The icon is a file here, which Streamlit sends inside the page as a data: URI: a ":material/…:"
+# page icon makes every browser fetch it from fonts.gstatic.com, never reached in an office
+# without internet (tests/test_offline.py).
+PAGE_ICON = Path(__file__).parent / "static" / "flag.svg"
+st.set_page_config(page_title="Công tác xây dựng Đảng", page_icon=PAGE_ICON, layout="wide")
 
 try:
     store.cursor().close()  # no store: say so before anything else

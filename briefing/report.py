@@ -330,7 +330,10 @@ def warm_charts() -> None:
     import kaleido
 
     os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")  # Debian's Chromium; nothing is downloaded
-    kaleido.start_sync_server(silence_warnings=True)  # one Chromium for every chart, not one per image
+    # One Chromium for every chart, not one per image; mathjax=False: by default kaleido's page loads
+    # MathJax from cdnjs.cloudflare.com (plotly.js comes from the plotly package), and on a network
+    # that drops outside traffic the first chart waited a minute for it. No chart uses LaTeX.
+    kaleido.start_sync_server(silence_warnings=True, mathjax=False)
     threading.Thread(target=_draw_blank, name="kaleido-warm", daemon=True).start()
 
 
