@@ -28,6 +28,7 @@ left.download_button(
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     icon=":material/description:",
     type="primary",
+    on_click="ignore",  # no rerun on the click: a rerun could replace the file before the browser asks for it
 )
 right.download_button(
     f"Tải biểu tổng hợp {period.label} (.xlsx)",
@@ -35,6 +36,7 @@ right.download_button(
     file_name=f"{base}_bieu-tong-hop.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",
+    on_click="ignore",
 )
 st.markdown(
     "Báo cáo gồm: phát triển đảng viên (so với chỉ tiêu, biến động), kiểm tra, giám sát, thi hành kỷ luật, "

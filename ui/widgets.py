@@ -158,6 +158,7 @@ def excel_download(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:",
         key=key,
+        on_click="ignore",  # no rerun on the click: a rerun could replace the file before the browser asks for it
     )
 
 
