@@ -184,11 +184,6 @@ def _printable_tree(value: object) -> object:
     return value
 
 
-def _pct(value: float | None) -> str:
-    """A percent in a table: one decimal, half-up, "–" when missing (the pages' rule)."""
-    return fmt_percent(value)
-
-
 def _total_label(b: Briefing, year: bool = False) -> str:
     """ "Cộng", or "Cộng (22/24 đơn vị đã báo cáo)" while returns are missing (from 1 January for
     ``year``: "Cộng (70/72 báo cáo đã nhận)"): a total of what was reported says what it covers."""
@@ -205,13 +200,15 @@ def _admissions_table(doc, b: Briefing) -> None:
     if df.empty:
         return
     _caption(doc, f"Bảng 1. Kết nạp đảng viên từ đầu năm đến {b.period.end:%d/%m/%Y} so với chỉ tiêu năm")
-    rows = [[r.name, fmt_number(r.admitted), fmt_number(r.target), _pct(r.pct_of_target)] for r in df.itertuples()]
+    rows = [
+        [r.name, fmt_number(r.admitted), fmt_number(r.target), fmt_percent(r.pct_of_target)] for r in df.itertuples()
+    ]
     total_admitted, total_target = df["admitted"].sum(), df["target"].sum()
     total = [
         _total_label(b, year=True),
         fmt_number(total_admitted),
         fmt_number(total_target),
-        _pct(share_pct(total_admitted, total_target)),
+        fmt_percent(share_pct(total_admitted, total_target)),
     ]
     _table(doc, ["Đơn vị", "Đã kết nạp", "Chỉ tiêu năm", "Tỷ lệ"], rows, [7.0, 3.0, 3.0, 3.0], total)
 
@@ -237,14 +234,14 @@ def _meetings_table(doc, b: Briefing) -> None:
         return
     _caption(doc, f"Bảng 3. Xếp loại buổi sinh hoạt chi bộ {text.quarter_words(b)} (tỷ lệ trên số buổi thường kỳ)")
     rows = [
-        [r["name"], fmt_number(r["regular_meetings"]), *(_pct(r[f"{c}_pct"]) for c in MEETING_RATINGS)]
+        [r["name"], fmt_number(r["regular_meetings"]), *(fmt_percent(r[f"{c}_pct"]) for c in MEETING_RATINGS)]
         for _, r in df.iterrows()
     ]
     rated = sum(df[c].sum() for c in MEETING_RATINGS)
     total = [
         _total_label(b),
         fmt_number(df["regular_meetings"].sum()),
-        *(_pct(share_pct(df[c].sum(), rated)) for c in MEETING_RATINGS),
+        *(fmt_percent(share_pct(df[c].sum(), rated)) for c in MEETING_RATINGS),
     ]
     _table(doc, ["Đơn vị", "Số buổi", *MEETING_RATINGS.values()], rows, [6.0, 2.0, 2.0, 2.0, 2.0, 2.0], total)
 

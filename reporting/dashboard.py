@@ -499,7 +499,8 @@ def kpis(
         return f["members_closing"] - f["members_opening"]
 
     spans = {"now": span, "ytd": ytd(span), "before": last_year, "before_ytd": ytd(last_year)}
-    statuses = {key: _statuses(con, tree, unit, p, today, history) for key, p in spans.items()}
+    seen: dict[Period, list[UnitStatus]] = {}  # a quarter is in both a span and its year to date
+    statuses = {key: _statuses(con, tree, unit, p, today, history, seen) for key, p in spans.items()}
 
     def on_time(key: str) -> tuple[int, int]:
         return sum(s.state in ("accepted", "warnings") and not s.late for s in statuses[key]), len(statuses[key])
@@ -631,13 +632,24 @@ def return_coverage(
 
 
 def _statuses(
-    con: duckdb.DuckDBPyConnection, tree: UnitTree, unit: str, span: Period, today: date, history: str
+    con: duckdb.DuckDBPyConnection,
+    tree: UnitTree,
+    unit: str,
+    span: Period,
+    today: date,
+    history: str,
+    seen: dict[Period, list[UnitStatus]] | None = None,
 ) -> list[UnitStatus]:
-    """The status of every return due in the unit's subtree for the span's ended quarters."""
+    """The status of every return due in the unit's subtree for the span's ended quarters (``seen``:
+    each quarter's statuses already read by the caller)."""
+    seen = {} if seen is None else seen
     view = tree.view(history, today)
-    return [
-        s for q in _quarters(span, today) for s in unit_statuses(con, tree, q, today) if view.within(s.unit_code, unit)
-    ]
+    found = []
+    for q in _quarters(span, today):
+        if q not in seen:
+            seen[q] = unit_statuses(con, tree, q, today)
+        found += [s for s in seen[q] if view.within(s.unit_code, unit)]
+    return found
 
 
 def unit_returns(con: duckdb.DuckDBPyConnection, unit: str) -> pd.DataFrame:

@@ -221,17 +221,7 @@ def pace_note(
     found = paces(con, [unit], span, today, history).get(unit)
     if found is None:
         return "chưa đánh giá tiến độ: chưa có quý nào của kỳ đến hạn nộp báo cáo"
-    return f"tiến độ cần đạt {_pct(100 * found.share)} {found.words} (đến {found.end:%d/%m/%Y})"
-
-
-def _pct(value: float) -> str:
-    """75 -> "75%", 54.17 -> "54,2%": no decimals when there are none to show (half-up, as read)."""
-    return fmt_threshold(value)
-
-
-def _count(value: float) -> str:
-    """A count, whole as on every table (a split's share can make it fractional on today's units)."""
-    return fmt_number(value)
+    return f"tiến độ cần đạt {fmt_threshold(100 * found.share)} {found.words} (đến {found.end:%d/%m/%Y})"
 
 
 def admissions_reason(admitted: float, target: int, expected: Pace, pace_ratio: float) -> str:
@@ -241,17 +231,17 @@ def admissions_reason(admitted: float, target: int, expected: Pace, pace_ratio: 
     # a share that reads as its threshold at one decimal (44,96% under 45%) is written with two
     shown = fmt_percent(share, 2 if fmt_number(share, 1) == fmt_number(threshold, 1) else 1)
     return (
-        f"Đến {expected.end:%d/%m/%Y} kết nạp {_count(admitted)}/{fmt_number(target)} đảng viên "
-        f"({shown} kế hoạch năm), dưới ngưỡng {_pct(threshold)} "
-        f"({_pct(100 * pace_ratio)} của tiến độ {_pct(100 * expected.share)} {expected.words})"
+        f"Đến {expected.end:%d/%m/%Y} kết nạp {fmt_number(admitted)}/{fmt_number(target)} đảng viên "
+        f"({shown} kế hoạch năm), dưới ngưỡng {fmt_threshold(threshold)} "
+        f"({fmt_threshold(100 * pace_ratio)} của tiến độ {fmt_threshold(100 * expected.share)} {expected.words})"
     )
 
 
 def weak_meetings_reason(weak: float, regular: float, weak_share: float) -> str:
     """ "12/45 buổi sinh hoạt chi bộ (26,7%) xếp loại trung bình, kém, vượt ngưỡng 20%"."""
     return (
-        f"{_count(weak)}/{_count(regular)} buổi sinh hoạt chi bộ ({fmt_percent(100 * weak / regular)}) "
-        f"xếp loại trung bình, kém, vượt ngưỡng {_pct(100 * weak_share)}"
+        f"{fmt_number(weak)}/{fmt_number(regular)} buổi sinh hoạt chi bộ ({fmt_percent(100 * weak / regular)}) "
+        f"xếp loại trung bình, kém, vượt ngưỡng {fmt_threshold(100 * weak_share)}"
     )
 
 
@@ -259,14 +249,14 @@ def thematic_reason(without: int, branches: int, q: Period, thematic_share: floa
     """ "3/21 chi bộ (14,3%) không sinh hoạt chuyên đề trong Quý III/2026, vượt ngưỡng 10%"."""
     return (
         f"{fmt_number(without)}/{fmt_number(branches)} chi bộ ({fmt_percent(100 * without / branches)}) "
-        f"không sinh hoạt chuyên đề trong {q.label}, vượt ngưỡng {_pct(100 * thematic_share)}"
+        f"không sinh hoạt chuyên đề trong {q.label}, vượt ngưỡng {fmt_threshold(100 * thematic_share)}"
     )
 
 
 def rule_help(lag_settings: LagSettings | None = None) -> str:
     """The rule in one Vietnamese paragraph, with the thresholds in force (the pages' help)."""
     s = lag_settings or LagSettings()
-    ratio = _pct(100 * s.pace_ratio)
+    ratio = fmt_threshold(100 * s.pace_ratio)
     return (
         "Một đảng ủy cấp xã được đưa vào danh sách cần quan tâm khi có ít nhất một lý do dưới đây; mỗi lý do "
         "ghi kèm phép so sánh làm nên nó. Chỉ xét những gì đã đến hạn: từ đầu kỳ đến hết quý gần nhất đã qua "
@@ -276,8 +266,8 @@ def rule_help(lag_settings: LagSettings | None = None) -> str:
         "động một phần của năm thì theo số ngày hoạt động (đơn vị giải thể, sáp nhập ngày 30/06 là 50% cả năm; "
         "theo đơn vị hiện nay, xã mới tính cả thời gian của các đơn vị cũ hợp thành). (2) Báo cáo quý đã quá "
         "hạn mà chưa nộp hoặc chưa đủ các tháng, bị từ chối chưa gửi lại bản đúng, hoặc nộp sau hạn. (3) Quá "
-        f"{_pct(100 * s.weak_share)} số buổi sinh hoạt chi bộ xếp loại Trung bình, Kém. (4) Quá "
-        f"{_pct(100 * s.thematic_share)} số chi bộ không sinh hoạt chuyên đề trong một quý (quy định ít nhất "
+        f"{fmt_threshold(100 * s.weak_share)} số buổi sinh hoạt chi bộ xếp loại Trung bình, Kém. (4) Quá "
+        f"{fmt_threshold(100 * s.thematic_share)} số chi bộ không sinh hoạt chuyên đề trong một quý (quy định ít nhất "
         "một lần mỗi quý); chỉ xét quý trọn vẹn đã đến hạn mà đơn vị đã nộp đủ báo cáo. Danh sách xếp đơn vị "
         "nặng nhất lên trước: thiếu hoặc bị từ chối báo cáo (quá hạn lâu nhất trước), rồi kết nạp càng xa "
         "tiến độ càng lên trước, rồi nộp chậm, sinh hoạt chi bộ xếp loại thấp, thiếu sinh hoạt chuyên đề."
