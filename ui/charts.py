@@ -235,11 +235,7 @@ def quarterly_trend(df: pd.DataFrame, series: dict[str, str], title: str, axis: 
             )  # fmt: skip
     if any(incomplete):
         # a legend entry that says what the marked quarters mean
-        note = (
-            "Quý còn đơn vị chưa nộp: ước tính (điểm rỗng)"
-            if estimated_any
-            else "Quý còn đơn vị chưa nộp: số theo báo cáo đã nhận (cột gạch chéo)"
-        )
+        note = "Quý thiếu báo cáo: ước tính" if estimated_any else "Quý thiếu báo cáo: số đã nhận"
         fig.add_trace(
             go.Scatter(x=[None], y=[None], mode="markers", name=note, hoverinfo="skip",
                        marker={"symbol": "circle-open" if estimated_any else "square", "color": "#555555", "size": 10,
